@@ -1,0 +1,367 @@
+package heleket
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Endpoint paths. Exported so callers and tests can key metrics or sandbox
+// statistics by the same strings the client uses in its errors.
+const (
+	PathCreatePayout = "/v1/payout"
+	PathPayoutInfo   = "/v1/payout/info"
+	PathListPayouts  = "/v1/payout/list"
+	PathServices     = "/v1/payout/services"
+	PathCalc         = "/v1/payout/calc"
+	PathTestWebhook  = "/v1/test-webhook/payout"
+)
+
+const (
+	// DefaultTimeout bounds one HTTP attempt when Config.Timeout is zero.
+	DefaultTimeout   = 15 * time.Second
+	defaultUserAgent = "heleket-payouts-go/1"
+	// maxResponseBytes caps what is read from Heleket; real answers are a
+	// few kilobytes, a list page at most a few hundred.
+	maxResponseBytes = 8 << 20
+	// maxRetryAfter keeps a hostile or broken Retry-After from parking a
+	// workflow for days or overflowing time.Duration.
+	maxRetryAfter = 24 * time.Hour
+)
+
+// Config configures a Client.
+type Config struct {
+	BaseURL    string // e.g. https://api.heleket.com; a path prefix is kept
+	MerchantID string // merchant UUID, sent as the "merchant" header
+	APIKey     string // the payout API key used to sign requests
+	// HTTPClient is used as is when set. When nil, the client uses one that
+	// does not follow redirects, so the signed headers never travel to a
+	// host other than BaseURL.
+	HTTPClient *http.Client
+	Timeout    time.Duration // per call; DefaultTimeout when zero
+	UserAgent  string
+}
+
+// Client calls Heleket's payout API. Every method makes exactly one HTTP
+// attempt: the caller (a Temporal activity) owns retries and uses
+// IsRetryable and RetryAfter to decide. Safe for concurrent use.
+type Client struct {
+	base       *url.URL
+	merchantID string
+	apiKey     string
+	hc         *http.Client
+	timeout    time.Duration
+	userAgent  string
+}
+
+// New validates cfg and returns a Client.
+func New(cfg Config) (*Client, error) {
+	if strings.TrimSpace(cfg.BaseURL) == "" {
+		return nil, errors.New("heleket: config: base URL is empty")
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil {
+		// url.Parse errors echo the input, which may carry credentials.
+		return nil, errors.New("heleket: config: base URL does not parse")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("heleket: config: base URL scheme %q is not http or https", u.Scheme)
+	}
+	if u.Host == "" {
+		return nil, errors.New("heleket: config: base URL has no host")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, errors.New("heleket: config: base URL must not carry a query or fragment")
+	}
+	if strings.TrimSpace(cfg.MerchantID) == "" {
+		return nil, errors.New("heleket: config: merchant ID is empty")
+	}
+	if strings.TrimSpace(cfg.APIKey) == "" {
+		return nil, errors.New("heleket: config: API key is empty")
+	}
+	if cfg.Timeout < 0 {
+		return nil, fmt.Errorf("heleket: config: negative timeout %s", cfg.Timeout)
+	}
+	c := &Client{
+		base:       u,
+		merchantID: cfg.MerchantID,
+		apiKey:     cfg.APIKey,
+		hc:         cfg.HTTPClient,
+		timeout:    cfg.Timeout,
+		userAgent:  cfg.UserAgent,
+	}
+	if c.hc == nil {
+		c.hc = &http.Client{
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	if c.timeout == 0 {
+		c.timeout = DefaultTimeout
+	}
+	if c.userAgent == "" {
+		c.userAgent = defaultUserAgent
+	}
+	return c, nil
+}
+
+// CreatePayout submits a payout. Heleket answers a repeated order_id with the
+// existing payout, so retrying with the same request is safe.
+func (c *Client) CreatePayout(ctx context.Context, req CreatePayoutRequest) (Payout, error) {
+	var p Payout
+	err := c.call(ctx, PathCreatePayout, nil, req, &p)
+	return p, err
+}
+
+// PayoutInfo fetches one payout by order_id or uuid (order_id wins when both
+// are set, on Heleket's side).
+func (c *Client) PayoutInfo(ctx context.Context, req InfoRequest) (Payout, error) {
+	var p Payout
+	err := c.call(ctx, PathPayoutInfo, nil, req, &p)
+	return p, err
+}
+
+// ListPayouts fetches one page of payout history. Pass "" for the first page
+// and ListPage.Paginate.NextCursor for the following ones.
+func (c *Client) ListPayouts(ctx context.Context, req ListRequest, cursor string) (ListPage, error) {
+	var q url.Values
+	if cursor != "" {
+		q = url.Values{"cursor": {cursor}}
+	}
+	var page ListPage
+	err := c.call(ctx, PathListPayouts, q, req, &page)
+	return page, err
+}
+
+// Services lists the payout services with their limits and fees.
+func (c *Client) Services(ctx context.Context) ([]Service, error) {
+	var s []Service
+	err := c.call(ctx, PathServices, nil, nil, &s)
+	return s, err
+}
+
+// Calc asks Heleket for the commission and amounts of a prospective payout.
+func (c *Client) Calc(ctx context.Context, req CalcRequest) (CalcResult, error) {
+	var r CalcResult
+	err := c.call(ctx, PathCalc, nil, req, &r)
+	return r, err
+}
+
+// TestWebhook asks Heleket to send a signed test webhook to req.URLCallback.
+func (c *Client) TestWebhook(ctx context.Context, req TestWebhookRequest) error {
+	return c.call(ctx, PathTestWebhook, nil, req, nil)
+}
+
+// envelope is Heleket's response wrapper. Result stays raw so that an empty
+// PHP array ("[]") where an object was expected is told apart from a
+// decoding failure.
+type envelope struct {
+	State   *json.Number    `json:"state"`
+	Message json.RawMessage `json:"message"`
+	Errors  json.RawMessage `json:"errors"`
+	Result  json.RawMessage `json:"result"`
+}
+
+// message returns the message when it is a string. Anything else is
+// dropped rather than failing the whole answer.
+func (e envelope) message() string {
+	var s string
+	if len(e.Message) > 0 && json.Unmarshal(e.Message, &s) == nil {
+		return s
+	}
+	return ""
+}
+
+// validationErrors decodes "errors" in the documented shape (field to list
+// of validator keys) and also in the shapes a PHP backend drifts into: a
+// single string per field, or a bare list. Nil when absent or empty.
+func (e envelope) validationErrors() map[string][]string {
+	raw := bytes.TrimSpace(e.Errors)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err == nil {
+		out := make(map[string][]string, len(fields))
+		for f, v := range fields {
+			var list []string
+			var one string
+			switch {
+			case json.Unmarshal(v, &list) == nil:
+				out[f] = list
+			case json.Unmarshal(v, &one) == nil:
+				out[f] = []string{one}
+			default:
+				out[f] = []string{"unparsed"}
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	}
+	var list []string
+	if err := json.Unmarshal(raw, &list); err == nil {
+		if len(list) == 0 {
+			return nil
+		}
+		return map[string][]string{"_": list}
+	}
+	return map[string][]string{"_": {"unparsed"}}
+}
+
+// call makes one signed POST. body nil means an empty body (whose signature
+// is md5(api_key)); out nil means the result is ignored.
+func (c *Client) call(ctx context.Context, endpoint string, query url.Values, body any, out any) error {
+	var payload []byte
+	if body != nil {
+		var err error
+		// json.Marshal, unlike json.Encoder, adds no trailing newline, so the
+		// bytes signed are exactly the bytes sent.
+		if payload, err = json.Marshal(body); err != nil {
+			return fmt.Errorf("heleket %s: encode request: %w", endpoint, err)
+		}
+	}
+
+	u := c.base.JoinPath(endpoint)
+	if len(query) > 0 {
+		u.RawQuery = query.Encode()
+	}
+
+	callCtx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+
+	req, err := http.NewRequestWithContext(callCtx, http.MethodPost, u.String(), bytes.NewReader(payload))
+	if err != nil {
+		return fmt.Errorf("heleket %s: build request: %w", endpoint, err)
+	}
+	req.Header.Set("merchant", c.merchantID)
+	req.Header.Set("sign", Sign(payload, c.apiKey))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return c.transportErr(ctx, callCtx, endpoint, err)
+	}
+	defer resp.Body.Close()
+
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	if err != nil {
+		return c.transportErr(ctx, callCtx, endpoint, fmt.Errorf("read response body: %w", err))
+	}
+	if len(raw) > maxResponseBytes {
+		return &ServerError{Endpoint: endpoint, HTTPStatus: resp.StatusCode, Reason: "response body too large"}
+	}
+	return classify(endpoint, resp, raw, out, time.Now())
+}
+
+// transportErr separates the caller ending its own context (not retryable:
+// the caller chose to stop, and will see context.Canceled or
+// context.DeadlineExceeded) from failures of this attempt, which are.
+func (c *Client) transportErr(parent, callCtx context.Context, endpoint string, err error) error {
+	if parent.Err() != nil {
+		return fmt.Errorf("heleket %s: call abandoned: %w", endpoint, context.Cause(parent))
+	}
+	if callCtx.Err() != nil {
+		return &TransportError{Endpoint: endpoint, Err: fmt.Errorf("%w after %s", ErrCallTimeout, c.timeout)}
+	}
+	return &TransportError{Endpoint: endpoint, Err: err}
+}
+
+func classify(endpoint string, resp *http.Response, raw []byte, out any, now time.Time) error {
+	status := resp.StatusCode
+	switch {
+	case status == http.StatusTooManyRequests:
+		return &RateLimitError{Endpoint: endpoint, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now)}
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return &AuthError{Endpoint: endpoint, HTTPStatus: status}
+	case status >= 500:
+		return &ServerError{Endpoint: endpoint, HTTPStatus: status}
+	}
+
+	ok2xx := status >= 200 && status < 300
+	var env envelope
+	// The envelope must be an object; a bare null would otherwise decode
+	// into an all-absent envelope that looks like success.
+	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
+		return &ServerError{Endpoint: endpoint, HTTPStatus: status, Reason: "malformed response body"}
+	}
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return &ServerError{Endpoint: endpoint, HTTPStatus: status, Reason: "malformed response body"}
+	}
+	state := int64(0)
+	if env.State != nil {
+		n, err := env.State.Int64()
+		if err != nil {
+			return &ServerError{Endpoint: endpoint, HTTPStatus: status, Reason: "malformed response state"}
+		}
+		state = n
+	}
+
+	if !ok2xx || state != 0 {
+		msg := env.message()
+		verrs := env.validationErrors()
+		switch {
+		case strings.EqualFold(strings.TrimSpace(msg), "Invalid Sign."):
+			return &AuthError{Endpoint: endpoint, HTTPStatus: status}
+		case len(verrs) > 0:
+			return &ValidationError{Endpoint: endpoint, Errors: verrs}
+		case msg != "" || state != 0 || (status >= 400 && status < 500):
+			return &RefusalError{Endpoint: endpoint, Message: msg, HTTPStatus: status}
+		default:
+			// 1xx/3xx with a success-looking body: nothing a caller can act on.
+			return &ServerError{Endpoint: endpoint, HTTPStatus: status, Reason: "unexpected HTTP status"}
+		}
+	}
+
+	if out == nil {
+		return nil
+	}
+	res := bytes.TrimSpace(env.Result)
+	if len(res) == 0 || bytes.Equal(res, []byte("null")) {
+		return &ServerError{Endpoint: endpoint, HTTPStatus: status, Reason: "response has no result"}
+	}
+	if err := json.Unmarshal(res, out); err != nil {
+		// PHP encodes an empty array as [] even where an object is meant;
+		// for an object result that carries no data, which is as good as
+		// missing.
+		return &ServerError{Endpoint: endpoint, HTTPStatus: status, Reason: "malformed result"}
+	}
+	return nil
+}
+
+// parseRetryAfter reads delay-seconds or an HTTP date; zero when absent or
+// unusable.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		if secs > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter
+		}
+		return time.Duration(secs) * time.Second
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0
+	}
+	d := t.Sub(now)
+	if d <= 0 {
+		return 0
+	}
+	return min(d, maxRetryAfter)
+}

@@ -1,0 +1,157 @@
+package heleket
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// The error types below are what a caller (a Temporal activity) branches on
+// with errors.As. Their messages name the endpoint and the class of failure
+// only: never the API key, the signature, the request or the response body.
+
+// ValidationError is Heleket rejecting the request's fields (HTTP 422 with an
+// "errors" object). Retrying the same request cannot succeed.
+type ValidationError struct {
+	Endpoint string
+	// Errors maps a field name to validator keys such as
+	// "validation.required"; Heleket sends keys, not sentences.
+	Errors map[string][]string
+}
+
+func (e *ValidationError) Error() string {
+	fields := make([]string, 0, len(e.Errors))
+	for f, keys := range e.Errors {
+		fields = append(fields, f+"="+strings.Join(keys, "|"))
+	}
+	sort.Strings(fields) // map order is random; stable messages group better in logs
+	return fmt.Sprintf("heleket %s: validation failed: %s", e.Endpoint, redact(strings.Join(fields, ", ")))
+}
+
+// RefusalError is a business refusal: state 1 with a message, such as an
+// insufficient balance or "You are forbidden" when payouts are blocked.
+// Retrying the same request will not help until something changes on the
+// merchant's side.
+type RefusalError struct {
+	Endpoint   string
+	Message    string
+	HTTPStatus int
+}
+
+func (e *RefusalError) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = "no message"
+	}
+	return fmt.Sprintf("heleket %s: refused (HTTP %d): %s", e.Endpoint, e.HTTPStatus, redact(truncate(msg, 200)))
+}
+
+// AuthError is a rejected signature or merchant: HTTP 401/403 or an
+// "Invalid Sign." message. It points at configuration (wrong payout key or
+// merchant UUID), so retrying is pointless.
+type AuthError struct {
+	Endpoint   string
+	HTTPStatus int
+}
+
+func (e *AuthError) Error() string {
+	return fmt.Sprintf("heleket %s: authentication rejected (HTTP %d): check merchant UUID and payout API key", e.Endpoint, e.HTTPStatus)
+}
+
+// RateLimitError is HTTP 429. RetryAfter is zero when the server gave no
+// usable Retry-After header.
+type RateLimitError struct {
+	Endpoint   string
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitError) Error() string {
+	if e.RetryAfter > 0 {
+		return fmt.Sprintf("heleket %s: rate limited, retry after %s", e.Endpoint, e.RetryAfter)
+	}
+	return fmt.Sprintf("heleket %s: rate limited", e.Endpoint)
+}
+
+// ServerError is a failure on Heleket's side or an answer this client cannot
+// understand: HTTP 5xx, or a body that is not the documented envelope. It is
+// retryable: the request may or may not have taken effect, which is safe to
+// retry because creates are idempotent on order_id, while giving up could
+// wrongly mark a payout that was actually made as failed.
+type ServerError struct {
+	Endpoint   string
+	HTTPStatus int
+	// Reason is a short fixed description, e.g. "malformed response body";
+	// empty for a plain 5xx.
+	Reason string
+}
+
+func (e *ServerError) Error() string {
+	if e.Reason != "" {
+		return fmt.Sprintf("heleket %s: server error (HTTP %d): %s", e.Endpoint, e.HTTPStatus, e.Reason)
+	}
+	return fmt.Sprintf("heleket %s: server error (HTTP %d)", e.Endpoint, e.HTTPStatus)
+}
+
+// TransportError is a failure to complete the HTTP exchange: dial, TLS,
+// connection reset, the per-call timeout, or reading the response body.
+type TransportError struct {
+	Endpoint string
+	Err      error
+}
+
+func (e *TransportError) Error() string {
+	inner := e.Err
+	// *url.Error repeats the full request URL; the cause alone is enough
+	// and keeps query strings out of logs.
+	var ue *url.Error
+	if errors.As(inner, &ue) {
+		inner = ue.Err
+	}
+	return fmt.Sprintf("heleket %s: transport error: %v", e.Endpoint, inner)
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// ErrCallTimeout is the cause recorded when the client's own per-call timeout
+// fires, as opposed to the caller's context ending. It wraps
+// context.DeadlineExceeded.
+var ErrCallTimeout = fmt.Errorf("heleket: per-call timeout: %w", context.DeadlineExceeded)
+
+// IsRetryable reports whether repeating the same call may succeed: rate
+// limits, server errors and transport failures (including the per-call
+// timeout). Validation, refusal and authentication errors are permanent, and
+// so is the caller's own context ending: the caller decided to stop.
+func IsRetryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var (
+		rl *RateLimitError
+		se *ServerError
+		te *TransportError
+	)
+	return errors.As(err, &rl) || errors.As(err, &se) || errors.As(err, &te)
+}
+
+// RetryAfter returns the delay Heleket asked for with a 429's Retry-After
+// header. ok is false when err is not a rate limit or carried no positive
+// delay; the caller then uses its own backoff.
+func RetryAfter(err error) (time.Duration, bool) {
+	var rl *RateLimitError
+	if errors.As(err, &rl) && rl.RetryAfter > 0 {
+		return rl.RetryAfter, true
+	}
+	return 0, false
+}
+
+// longToken matches runs long enough to be a wallet address, a txid or a
+// key. Heleket's messages are short sentences, so anything this long that
+// found its way into one is safer dropped than logged.
+var longToken = regexp.MustCompile(`[A-Za-z0-9:_\-]{24,}`)
+
+func redact(s string) string { return longToken.ReplaceAllString(s, "[redacted]") }
