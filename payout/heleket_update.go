@@ -1,0 +1,65 @@
+package payout
+
+import (
+	"github.com/shopspring/decimal"
+
+	"github.com/heleket-payouts/payouts/heleket"
+)
+
+// HeleketUpdate is what the product learns about a payout at Heleket, from a
+// webhook, a status poll or the create response.
+type HeleketUpdate struct {
+	UUID       string              `json:"uuid"`
+	Status     string              `json:"status"` // Heleket's word, e.g. "process"
+	Final      bool                `json:"final"`
+	TxID       string              `json:"txid,omitempty"`
+	Commission decimal.NullDecimal `json:"commission"`
+}
+
+// UpdateFromPayout reads an update from a Heleket payout object.
+func UpdateFromPayout(p heleket.Payout) HeleketUpdate {
+	return HeleketUpdate{
+		UUID:       p.UUID,
+		Status:     p.Status,
+		Final:      p.Final(),
+		TxID:       p.TxID,
+		Commission: nullDecimal(p.Commission),
+	}
+}
+
+// UpdateFromWebhook reads an update from a verified webhook.
+func UpdateFromWebhook(w heleket.Webhook) HeleketUpdate {
+	return HeleketUpdate{
+		UUID:       w.UUID,
+		Status:     w.Status,
+		Final:      w.Final(),
+		TxID:       w.TxID,
+		Commission: nullDecimal(w.Commission),
+	}
+}
+
+// Change turns an update into the status change it implies for a payout.
+// ok is false for a status word this product does not know.
+func (u HeleketUpdate) Change(payoutID string, source Source) (Change, bool) {
+	to, ok := FromHeleket(u.Status, u.Final)
+	if !ok {
+		return Change{}, false
+	}
+	c := Change{
+		PayoutID:    payoutID,
+		To:          to,
+		Source:      source,
+		HeleketUUID: u.UUID,
+		TxID:        u.TxID,
+		Commission:  u.Commission,
+		Details:     map[string]any{"heleket_status": u.Status, "is_final": u.Final},
+	}
+	if to == StatusFailed || to == StatusCancelled {
+		c.FailureReason = "heleket status " + u.Status
+	}
+	return c, true
+}
+
+func nullDecimal(a heleket.Amount) decimal.NullDecimal {
+	return decimal.NullDecimal{Decimal: a.Decimal, Valid: a.Valid}
+}

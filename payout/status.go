@@ -1,0 +1,133 @@
+// Package payout holds the payout domain: statuses and the transitions
+// between them, request validation, money and payout IDs.
+package payout
+
+import (
+	"strings"
+
+	"github.com/heleket-payouts/payouts/heleket"
+)
+
+// Status is a payout's lifecycle state. The names are part of the HTTP API.
+type Status string
+
+const (
+	StatusRequested  Status = "requested"
+	StatusSubmitted  Status = "submitted"
+	StatusProcessing Status = "processing"
+	StatusVerifying  Status = "verifying"
+	StatusPaid       Status = "paid"
+	StatusFailed     Status = "failed"
+	StatusCancelled  Status = "cancelled"
+	StatusRejected   Status = "rejected"
+	// Four-eyes approval: a payout above its asset's threshold waits here
+	// until a second admin decides; it expires if nobody does.
+	StatusAwaitingApproval Status = "awaiting_approval"
+	StatusExpired          Status = "expired"
+)
+
+// Statuses lists every status, in lifecycle order.
+var Statuses = []Status{
+	StatusAwaitingApproval, StatusRequested, StatusSubmitted, StatusProcessing, StatusVerifying,
+	StatusPaid, StatusFailed, StatusCancelled, StatusRejected, StatusExpired,
+}
+
+// rank orders statuses so that a payout only ever moves forward. Final
+// statuses share the top rank: nothing leaves them.
+var rank = map[Status]int{
+	StatusAwaitingApproval: 0,
+	StatusRequested:        1,
+	StatusSubmitted:        2,
+	StatusProcessing:       3,
+	StatusVerifying:        4,
+	StatusPaid:             9,
+	StatusFailed:           9,
+	StatusCancelled:        9,
+	StatusRejected:         9,
+	StatusExpired:          9,
+}
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool { _, ok := rank[s]; return ok }
+
+// Final reports whether no further change can happen.
+func (s Status) Final() bool { return rank[s] == 9 }
+
+// Rank exposes the lifecycle order (also used by the SQL guard).
+func (s Status) Rank() int { return rank[s] }
+
+// CanTransition reports whether a payout may move from one status to
+// another. Moves go strictly forward; rejection only happens before Heleket
+// has accepted the payout, because afterwards Heleket's own statuses apply.
+func CanTransition(from, to Status) bool {
+	if !from.Valid() || !to.Valid() || from.Final() {
+		return false
+	}
+	if from == StatusAwaitingApproval {
+		// Nothing reaches Heleket before a second admin approves.
+		switch to {
+		case StatusRequested, StatusRejected, StatusExpired, StatusCancelled:
+			return true
+		}
+		return false
+	}
+	switch to {
+	case StatusRejected:
+		return from == StatusRequested
+	case StatusExpired:
+		return false
+	}
+	return rank[to] > rank[from]
+}
+
+// FromHeleket maps a Heleket status to ours. A "fail" that Heleket does not
+// call final (it may be resent through support) stays in verifying, so the
+// payout keeps being followed instead of being closed too early.
+func FromHeleket(status string, final bool) (Status, bool) {
+	switch strings.ToLower(status) {
+	case heleket.StatusProcess:
+		return StatusProcessing, true
+	case heleket.StatusCheck:
+		return StatusVerifying, true
+	case heleket.StatusPaid:
+		return StatusPaid, true
+	case heleket.StatusFail, heleket.StatusSystemFail:
+		if !final {
+			return StatusVerifying, true
+		}
+		return StatusFailed, true
+	case heleket.StatusCancel:
+		return StatusCancelled, true
+	}
+	return "", false
+}
+
+// Origin says what triggered a payout.
+type Origin string
+
+const (
+	OriginManual    Origin = "manual"
+	OriginScheduled Origin = "scheduled"
+	OriginBonus     Origin = "bonus"
+)
+
+// Valid reports whether o is a known origin.
+func (o Origin) Valid() bool {
+	switch o {
+	case OriginManual, OriginScheduled, OriginBonus:
+		return true
+	}
+	return false
+}
+
+// Source says who caused a status change; it is stored on every audit row.
+type Source string
+
+const (
+	SourceAPI       Source = "api"
+	SourceWorkflow  Source = "workflow"
+	SourceWebhook   Source = "webhook"
+	SourcePoll      Source = "poll"
+	SourceReconcile Source = "reconcile"
+	SourceAdmin     Source = "admin"
+)
