@@ -1,0 +1,270 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/heleket-payouts/payouts/payout"
+)
+
+// payoutColumns is the select list scanPayout expects. Numerics come as text
+// (see parseNumeric) and unknown facts as empty strings.
+const payoutColumns = `id, client_id, asset, network, amount::text, address, memo, origin, status,
+	is_subtract, coalesce(heleket_uuid, ''), coalesce(txid, ''), commission::text,
+	coalesce(failure_reason, ''), requested_by, coalesce(idempotency_key, ''),
+	created_at, updated_at, finalized_at`
+
+func scanPayout(row pgx.Row) (payout.Payout, error) {
+	var (
+		p              payout.Payout
+		amount         string
+		commission     *string
+		origin, status string
+	)
+	err := row.Scan(&p.ID, &p.ClientID, &p.Asset, &p.Network, &amount, &p.Address, &p.Memo,
+		&origin, &status, &p.IsSubtract, &p.HeleketUUID, &p.TxID, &commission,
+		&p.FailureReason, &p.RequestedBy, &p.IdempotencyKey,
+		&p.CreatedAt, &p.UpdatedAt, &p.FinalizedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return payout.Payout{}, ErrNotFound
+	}
+	if err != nil {
+		return payout.Payout{}, err
+	}
+	p.Origin, p.Status = payout.Origin(origin), payout.Status(status)
+	if p.Amount, err = parseNumeric("amount", amount); err != nil {
+		return payout.Payout{}, err
+	}
+	if p.Commission, err = parseNullNumeric("commission", commission); err != nil {
+		return payout.Payout{}, err
+	}
+	return p, nil
+}
+
+func scanPayouts(rows pgx.Rows) ([]payout.Payout, error) {
+	defer rows.Close()
+	var out []payout.Payout
+	for rows.Next() {
+		p, err := scanPayout(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// CreatePayout stores a new payout with its creation audit row. The status
+// is requested unless p.Status says otherwise (awaiting_approval); the
+// database accepts no other initial status. If a payout with the same ID or
+// the same (client, idempotency key) exists, nothing is written and the
+// existing payout is returned with created=false: the caller decides whether
+// it matches the request.
+func (s *Store) CreatePayout(ctx context.Context, p payout.Payout, actor string, details map[string]any) (stored payout.Payout, created bool, err error) {
+	if p.HeleketUUID != "" || p.TxID != "" || p.Commission.Valid || p.FailureReason != "" {
+		return payout.Payout{}, false, fmt.Errorf("store: create payout %s: Heleket facts arrive through Apply, not at creation", p.ID)
+	}
+	if p.Status == "" {
+		p.Status = payout.StatusRequested
+	}
+	amount, err := numericParam("amount", p.Amount)
+	if err != nil {
+		return payout.Payout{}, false, fmt.Errorf("store: create payout %s: %w", p.ID, err)
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		stored, created, err = insertPayout(ctx, tx, p, amount)
+		if err != nil || !created {
+			return err
+		}
+		return insertEvent(ctx, tx, payout.Event{
+			PayoutID: stored.ID, To: stored.Status, Source: payout.SourceAPI, Actor: actor, Details: details,
+		})
+	})
+	if err != nil {
+		return payout.Payout{}, false, fmt.Errorf("store: create payout %s: %w", p.ID, err)
+	}
+	return stored, created, nil
+}
+
+// insertPayout relies on ON CONFLICT DO NOTHING: a concurrent identical
+// insert waits for the first one to commit and then inserts nothing, so only
+// one caller ever writes the creation audit row.
+func insertPayout(ctx context.Context, tx pgx.Tx, p payout.Payout, amount string) (payout.Payout, bool, error) {
+	row := tx.QueryRow(ctx, `
+		INSERT INTO payouts (id, client_id, asset, network, amount, address, memo, origin,
+			status, is_subtract, requested_by, idempotency_key)
+		VALUES ($1, $2, $3, $4, $5::numeric, $6, $7, $8, $9, $10, $11, NULLIF($12, ''))
+		ON CONFLICT DO NOTHING
+		RETURNING `+payoutColumns,
+		p.ID, p.ClientID, p.Asset, p.Network, amount, p.Address, p.Memo, string(p.Origin),
+		string(p.Status), p.IsSubtract, p.RequestedBy, p.IdempotencyKey)
+	stored, err := scanPayout(row)
+	if err == nil {
+		return stored, true, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return payout.Payout{}, false, fmt.Errorf("insert: %w", err)
+	}
+	existing, err := findExisting(ctx, tx, p)
+	if err != nil {
+		return payout.Payout{}, false, fmt.Errorf("load conflicting payout: %w", err)
+	}
+	return existing, false, nil
+}
+
+// findExisting prefers the (client, key) match over the ID match because
+// the idempotency key is what the client promised to reuse.
+func findExisting(ctx context.Context, tx pgx.Tx, p payout.Payout) (payout.Payout, error) {
+	return scanPayout(tx.QueryRow(ctx, `
+		SELECT `+payoutColumns+` FROM payouts
+		WHERE id = $1 OR (client_id = $2 AND idempotency_key = NULLIF($3, ''))
+		ORDER BY (client_id = $2 AND idempotency_key = NULLIF($3, '')) IS TRUE DESC
+		LIMIT 1`,
+		p.ID, p.ClientID, p.IdempotencyKey))
+}
+
+// GetPayout returns the payout or ErrNotFound.
+func (s *Store) GetPayout(ctx context.Context, id string) (payout.Payout, error) {
+	p, err := scanPayout(s.pool.QueryRow(ctx, `SELECT `+payoutColumns+` FROM payouts WHERE id = $1`, id))
+	if err != nil {
+		return payout.Payout{}, fmt.Errorf("store: get payout %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// Apply moves a payout to c.To with the facts that came with the change, and
+// records the audit row, if payout.CanTransition allows it. Otherwise it
+// changes nothing and returns the current payout with applied=false:
+// duplicate and out-of-order updates are normal, not errors. Facts arriving
+// without a status change are ignored because every change needs an audit
+// row of its own.
+func (s *Store) Apply(ctx context.Context, c payout.Change) (p payout.Payout, applied bool, err error) {
+	if !c.To.Valid() {
+		return payout.Payout{}, false, fmt.Errorf("store: apply to payout %s: unknown status %q", c.PayoutID, c.To)
+	}
+	commission, err := nullNumericParam("commission", c.Commission)
+	if err != nil {
+		return payout.Payout{}, false, fmt.Errorf("store: apply to payout %s: %w", c.PayoutID, err)
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := lockPayout(ctx, tx, c.PayoutID)
+		if err != nil {
+			return err
+		}
+		if !payout.CanTransition(cur.Status, c.To) {
+			p = cur
+			return nil
+		}
+		if p, err = updateStatus(ctx, tx, c, commission); err != nil {
+			return err
+		}
+		applied = true
+		return insertEvent(ctx, tx, payout.Event{
+			PayoutID: c.PayoutID, From: cur.Status, To: c.To, Source: c.Source, Actor: c.Actor,
+			Details: withFacts(c),
+		})
+	})
+	if err != nil {
+		return payout.Payout{}, false, fmt.Errorf("store: apply %s to payout %s: %w", c.To, c.PayoutID, err)
+	}
+	return p, applied, nil
+}
+
+func lockPayout(ctx context.Context, tx pgx.Tx, id string) (payout.Payout, error) {
+	return scanPayout(tx.QueryRow(ctx, `SELECT `+payoutColumns+` FROM payouts WHERE id = $1 FOR UPDATE`, id))
+}
+
+// updateStatus leaves a stored fact alone when the change does not carry it.
+// finalized_at and updated_at are set by the payouts_guard trigger.
+func updateStatus(ctx context.Context, tx pgx.Tx, c payout.Change, commission *string) (payout.Payout, error) {
+	p, err := scanPayout(tx.QueryRow(ctx, `
+		UPDATE payouts SET status = $2,
+			heleket_uuid   = coalesce(NULLIF($3, ''), heleket_uuid),
+			txid           = coalesce(NULLIF($4, ''), txid),
+			commission     = coalesce($5::numeric, commission),
+			failure_reason = coalesce(NULLIF($6, ''), failure_reason)
+		WHERE id = $1
+		RETURNING `+payoutColumns,
+		c.PayoutID, string(c.To), c.HeleketUUID, c.TxID, commission, c.FailureReason))
+	if err != nil {
+		return payout.Payout{}, fmt.Errorf("update: %w", err)
+	}
+	return p, nil
+}
+
+// withFacts copies the facts of a change into its audit details, so the
+// trail shows when each fact was learnt and from whom. Explicit details win.
+func withFacts(c payout.Change) map[string]any {
+	facts := map[string]string{
+		"heleket_uuid": c.HeleketUUID, "txid": c.TxID, "failure_reason": c.FailureReason,
+	}
+	if c.Commission.Valid {
+		facts["commission"] = c.Commission.Decimal.String()
+	}
+	out := make(map[string]any, len(c.Details)+len(facts))
+	for k, v := range facts {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	for k, v := range c.Details {
+		out[k] = v
+	}
+	return out
+}
+
+// SetNeedsAttention flags or clears a payout for human attention. The flag
+// is not a status, yet it is recorded in the audit trail as an event that
+// keeps the status (from = to). Setting the current value again is a no-op.
+func (s *Store) SetNeedsAttention(ctx context.Context, id string, v bool, source payout.Source, reason string) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var status string
+		var current bool
+		err := tx.QueryRow(ctx, `SELECT status, needs_attention FROM payouts WHERE id = $1 FOR UPDATE`, id).
+			Scan(&status, &current)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil || current == v {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE payouts SET needs_attention = $2 WHERE id = $1`, id, v); err != nil {
+			return fmt.Errorf("update: %w", err)
+		}
+		return insertEvent(ctx, tx, payout.Event{
+			PayoutID: id, From: payout.Status(status), To: payout.Status(status), Source: source,
+			Details: map[string]any{"needs_attention": v, "reason": reason},
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("store: set needs_attention=%t on payout %s: %w", v, id, err)
+	}
+	return nil
+}
+
+// ListNonFinal returns open payouts not updated since olderThan, in ID
+// order after afterID (empty for the first page). The final statuses are
+// spelt out to match the payouts_open_idx predicate.
+func (s *Store) ListNonFinal(ctx context.Context, olderThan time.Time, afterID string, limit int) ([]payout.Payout, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("store: list open payouts: limit must be positive, got %d", limit)
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT `+payoutColumns+` FROM payouts
+		WHERE status NOT IN ('paid', 'failed', 'cancelled', 'rejected', 'expired')
+			AND updated_at < $1 AND id > $2
+		ORDER BY id
+		LIMIT $3`, olderThan, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: list open payouts: %w", err)
+	}
+	out, err := scanPayouts(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store: list open payouts: %w", err)
+	}
+	return out, nil
+}

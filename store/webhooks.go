@@ -1,0 +1,65 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// InboxEntry is a received webhook as stored before it is processed. Body is
+// the raw request body; the other fields are what could be read from it.
+type InboxEntry struct {
+	Body        []byte
+	Verified    bool
+	OrderID     string
+	HeleketUUID string
+	Status      string
+	PayoutID    string // empty when the order_id matches no payout
+}
+
+// InsertWebhook stores a webhook unless the same body was stored before.
+// Heleket resends until it gets a 2xx, so a duplicate is normal: it returns
+// the first copy's id, duplicate=true, and whether that copy was processed.
+func (s *Store) InsertWebhook(ctx context.Context, w InboxEntry) (id int64, duplicate bool, processed bool, err error) {
+	sum := sha256.Sum256(w.Body)
+	body := w.Body
+	if body == nil {
+		body = []byte{} // an empty delivery is still evidence
+	}
+	err = s.pool.QueryRow(ctx, `
+		INSERT INTO webhook_inbox (body, body_sha256, verified, order_id, heleket_uuid, status, payout_id)
+		VALUES ($1, $2, $3, NULLIF($4, ''), NULLIF($5, ''), NULLIF($6, ''), NULLIF($7, ''))
+		ON CONFLICT (body_sha256) DO NOTHING
+		RETURNING id`,
+		body, sum[:], w.Verified, w.OrderID, w.HeleketUUID, w.Status, w.PayoutID).Scan(&id)
+	if err == nil {
+		return id, false, false, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return 0, false, false, fmt.Errorf("store: insert webhook: %w", err)
+	}
+	err = s.pool.QueryRow(ctx,
+		`SELECT id, processed_at IS NOT NULL FROM webhook_inbox WHERE body_sha256 = $1`, sum[:]).
+		Scan(&id, &processed)
+	if err != nil {
+		return 0, false, false, fmt.Errorf("store: load duplicate webhook: %w", err)
+	}
+	return id, true, processed, nil
+}
+
+// MarkWebhookProcessed records that a webhook was handled; errText, if not
+// empty, says why handling did not lead to a change.
+func (s *Store) MarkWebhookProcessed(ctx context.Context, id int64, errText string) error {
+	tag, err := s.pool.Exec(ctx,
+		`UPDATE webhook_inbox SET processed_at = now(), error = NULLIF($2, '') WHERE id = $1`, id, errText)
+	if err != nil {
+		return fmt.Errorf("store: mark webhook %d processed: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("store: mark webhook %d processed: %w", id, ErrNotFound)
+	}
+	return nil
+}
