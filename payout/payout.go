@@ -13,7 +13,7 @@ type Payout struct {
 	Asset          string              `json:"asset"`
 	Network        string              `json:"network"`
 	Amount         decimal.Decimal     `json:"amount"`
-	Address        string              `json:"-"` // never serialised by default: see httpapi for masking
+	Address        string              `json:"address"` // the API masks it; Temporal payloads carry it (see the payload codec)
 	Memo           string              `json:"memo,omitempty"`
 	Origin         Origin              `json:"origin"`
 	Status         Status              `json:"status"`
