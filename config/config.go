@@ -1,0 +1,123 @@
+// Package config reads the service's settings from the environment.
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+	"github.com/shopspring/decimal"
+
+	"github.com/heleket-payouts/payouts/payout"
+)
+
+// Config holds every setting; the README's configuration table mirrors it.
+type Config struct {
+	HeleketProjectURL    string `envconfig:"HELEKET_PROJECT_URL" default:"https://api.heleket.com"`
+	HeleketMerchantID    string `envconfig:"HELEKET_MERCHANT_ID"`
+	HeleketAPIKey        string `envconfig:"HELEKET_API_KEY"`
+	HeleketWebhookSecret string `envconfig:"HELEKET_WEBHOOK_SECRET"`
+
+	DatabaseURL string `envconfig:"DATABASE_URL" default:"postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"`
+
+	TemporalAddress   string `envconfig:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233"`
+	TemporalNamespace string `envconfig:"TEMPORAL_NAMESPACE" default:"default"`
+	TemporalTaskQueue string `envconfig:"TEMPORAL_TASK_QUEUE" default:"payouts"`
+	TemporalUIAddr    string `envconfig:"TEMPORAL_UI_ADDR" default:"127.0.0.1:8233"`
+
+	HTTPAddr      string `envconfig:"HTTP_ADDR" default:"127.0.0.1:8080"`
+	PublicBaseURL string `envconfig:"PUBLIC_BASE_URL"`
+	AdminTokens   string `envconfig:"ADMIN_TOKENS"`
+
+	WebhookWait    time.Duration `envconfig:"PAYOUT_WEBHOOK_WAIT" default:"5m"`
+	PollInitial    time.Duration `envconfig:"PAYOUT_POLL_INITIAL" default:"30s"`
+	PollMax        time.Duration `envconfig:"PAYOUT_POLL_MAX" default:"30m"`
+	MaxAmount      string        `envconfig:"PAYOUT_MAX_AMOUNT" default:"100000"`
+	MaxAmounts     string        `envconfig:"PAYOUT_MAX_AMOUNTS"`
+	FeeFromBalance bool          `envconfig:"PAYOUT_FEE_FROM_BALANCE" default:"true"`
+
+	LogLevel  string `envconfig:"LOG_LEVEL" default:"info"`
+	LogFormat string `envconfig:"LOG_FORMAT" default:"json"`
+}
+
+// Load reads the environment and checks the values that would otherwise
+// fail late, in the middle of a payout.
+func Load() (Config, error) {
+	var c Config
+	if err := envconfig.Process("", &c); err != nil {
+		return Config{}, fmt.Errorf("read environment: %w", err)
+	}
+	if err := c.check(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+func (c Config) check() error {
+	if _, err := url.ParseRequestURI(c.HeleketProjectURL); err != nil {
+		return fmt.Errorf("HELEKET_PROJECT_URL: %w", err)
+	}
+	if _, err := c.Limits(); err != nil {
+		return err
+	}
+	if _, err := ParseAdminTokens(c.AdminTokens); err != nil {
+		return err
+	}
+	if c.WebhookWait <= 0 || c.PollInitial <= 0 || c.PollMax < c.PollInitial {
+		return fmt.Errorf("PAYOUT_WEBHOOK_WAIT and PAYOUT_POLL_INITIAL must be positive and PAYOUT_POLL_MAX >= PAYOUT_POLL_INITIAL")
+	}
+	return nil
+}
+
+// CallbackURL is where Heleket posts status webhooks.
+func (c Config) CallbackURL() string {
+	base := c.PublicBaseURL
+	if base == "" {
+		base = "http://" + c.HTTPAddr
+	}
+	return strings.TrimRight(base, "/") + "/payouts/webhook"
+}
+
+// Limits returns the per-payout maximum amounts.
+func (c Config) Limits() (payout.Limits, error) {
+	lim := payout.Limits{Max: map[string]decimal.Decimal{}}
+	if c.MaxAmount != "" {
+		d, err := decimal.NewFromString(c.MaxAmount)
+		if err != nil || d.IsNegative() {
+			return payout.Limits{}, fmt.Errorf("PAYOUT_MAX_AMOUNT: %q is not a non-negative decimal", c.MaxAmount)
+		}
+		lim.DefaultMax = d
+	}
+	if c.MaxAmounts != "" {
+		m, err := payout.ParseLimits(c.MaxAmounts)
+		if err != nil {
+			return payout.Limits{}, fmt.Errorf("PAYOUT_MAX_AMOUNTS: %w", err)
+		}
+		lim.Max = m
+	}
+	return lim, nil
+}
+
+// ParseAdminTokens reads "name:token,name:token". Names end up in the audit
+// trail as the actor; tokens are compared in constant time by the API.
+func ParseAdminTokens(spec string) (map[string]string, error) {
+	tokens := map[string]string{}
+	for _, pair := range strings.Split(spec, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		name, token, ok := strings.Cut(pair, ":")
+		name, token = strings.TrimSpace(name), strings.TrimSpace(token)
+		if !ok || name == "" || len(token) < 16 {
+			return nil, fmt.Errorf("ADMIN_TOKENS: each entry must be name:token with a token of at least 16 characters")
+		}
+		if _, dup := tokens[name]; dup {
+			return nil, fmt.Errorf("ADMIN_TOKENS: admin %q listed twice", name)
+		}
+		tokens[name] = token
+	}
+	return tokens, nil
+}

@@ -1,0 +1,89 @@
+// Package workflows holds the Temporal workflows. Workflow code is
+// deterministic: everything that touches the world is an activity.
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/heleket-payouts/payouts/payout"
+)
+
+// Names shared by the workflow, the API (signals, queries) and the starter.
+const (
+	TaskQueue           = "payouts"
+	PayoutWorkflowName  = "Payout"
+	SignalHeleketUpdate = "heleket-update"
+	QueryState          = "state"
+)
+
+// Search attributes registered by the dev server (and by the deployment's
+// registration step). Never addresses or amounts: visibility is not
+// encrypted.
+var (
+	AttrStatus         = temporal.NewSearchAttributeKeyKeyword("PayoutStatus")
+	AttrClientID       = temporal.NewSearchAttributeKeyKeyword("PayoutClientID")
+	AttrAsset          = temporal.NewSearchAttributeKeyKeyword("PayoutAsset")
+	AttrNetwork        = temporal.NewSearchAttributeKeyKeyword("PayoutNetwork")
+	AttrOrigin         = temporal.NewSearchAttributeKeyKeyword("PayoutOrigin")
+	AttrNeedsAttention = temporal.NewSearchAttributeKeyBool("PayoutNeedsAttention")
+)
+
+// Timing controls how long a payout waits for Heleket. It travels in the
+// workflow input so a configuration change never alters a running
+// workflow's replay.
+type Timing struct {
+	WebhookWait time.Duration `json:"webhook_wait"`
+	PollInitial time.Duration `json:"poll_initial"`
+	PollMax     time.Duration `json:"poll_max"`
+}
+
+// PayoutInput starts (or continues) a payout workflow.
+type PayoutInput struct {
+	Payout payout.Payout `json:"payout"`
+	Timing Timing        `json:"timing"`
+	// Pending carries Heleket updates received but not yet handled when the
+	// previous run continued as new.
+	Pending []payout.HeleketUpdate `json:"pending,omitempty"`
+	// Polls and Webhooks count across continue-as-new runs; Polling says the
+	// webhook wait is over and the next poll interval to use.
+	Polls        int           `json:"polls,omitempty"`
+	Webhooks     int           `json:"webhooks,omitempty"`
+	PollInterval time.Duration `json:"poll_interval,omitempty"`
+}
+
+// PayoutState answers the "state" query.
+type PayoutState struct {
+	PayoutID      string        `json:"payout_id"`
+	Status        payout.Status `json:"status"`
+	Phase         string        `json:"phase"`
+	HeleketUUID   string        `json:"heleket_uuid,omitempty"`
+	HeleketStatus string        `json:"heleket_status,omitempty"`
+	Webhooks      int           `json:"webhooks"`
+	Polls         int           `json:"polls"`
+	FailureReason string        `json:"failure_reason,omitempty"`
+}
+
+// Summary is the one-line description shown in the Temporal UI. Amounts are
+// fine here (user metadata goes through the payload codec); addresses are not.
+func Summary(p payout.Payout) string {
+	return fmt.Sprintf("%s %s on %s for client %s — %s", p.Asset, p.Amount.String(), p.Network, p.ClientID, p.Origin)
+}
+
+// SearchAttributes are the visibility fields of a payout.
+func SearchAttributes(p payout.Payout) []temporal.SearchAttributeUpdate {
+	return []temporal.SearchAttributeUpdate{
+		AttrStatus.ValueSet(string(p.Status)),
+		AttrClientID.ValueSet(p.ClientID),
+		AttrAsset.ValueSet(p.Asset),
+		AttrNetwork.ValueSet(p.Network),
+		AttrOrigin.ValueSet(string(p.Origin)),
+	}
+}
+
+// Error types the activities use so the workflow can branch on them.
+const (
+	ErrTypeRejected = "HeleketRejected"
+)
