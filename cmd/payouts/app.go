@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/heleket-payouts/payouts/activities"
+	"github.com/heleket-payouts/payouts/config"
+	"github.com/heleket-payouts/payouts/heleket"
+	"github.com/heleket-payouts/payouts/httpapi"
+	"github.com/heleket-payouts/payouts/starter"
+	"github.com/heleket-payouts/payouts/store"
+	pworker "github.com/heleket-payouts/payouts/worker"
+	"github.com/heleket-payouts/payouts/workflows"
+)
+
+func newLogger(cfg config.Config) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if strings.EqualFold(cfg.LogFormat, "text") {
+		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+}
+
+func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
+	c, err := client.DialContext(ctx, client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	return c, nil
+}
+
+func timingOf(cfg config.Config) workflows.Timing {
+	return workflows.Timing{WebhookWait: cfg.WebhookWait, PollInitial: cfg.PollInitial, PollMax: cfg.PollMax}
+}
+
+// newAPI builds the HTTP handler from the configuration.
+func newAPI(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logger) (http.Handler, error) {
+	limits, err := cfg.Limits()
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := config.ParseAdminTokens(cfg.AdminTokens)
+	if err != nil {
+		return nil, err
+	}
+	if len(tokens) == 0 {
+		log.Warn("ADMIN_TOKENS is empty: every admin route will answer 401")
+	}
+	return httpapi.New(httpapi.Deps{
+		Store: st, Temporal: tc, Limits: limits, AdminTokens: tokens,
+		Starter:        &starter.Starter{Client: tc, TaskQueue: cfg.TemporalTaskQueue, Timing: timingOf(cfg)},
+		HeleketAPIKey:  cfg.HeleketAPIKey,
+		WebhookSecret:  cfg.HeleketWebhookSecret,
+		FeeFromBalance: cfg.FeeFromBalance,
+		Logger:         log,
+	}), nil
+}
+
+// newWorker builds the Temporal worker from the configuration.
+func newWorker(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logger) (worker.Worker, error) {
+	hc, err := heleket.New(heleket.Config{
+		BaseURL: cfg.HeleketProjectURL, MerchantID: cfg.HeleketMerchantID, APIKey: cfg.HeleketAPIKey,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("heleket client: %w", err)
+	}
+	acts := &activities.Activities{Store: st, Heleket: hc, CallbackURL: cfg.CallbackURL(), Logger: log}
+	return pworker.New(tc, cfg.TemporalTaskQueue, acts, worker.Options{}), nil
+}
+
+// serveHTTP serves until ctx ends, then drains in-flight requests.
+func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("HTTP API listening", "addr", addr)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve HTTP on %s: %w", addr, err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down HTTP server: %w", err)
+	}
+	return nil
+}

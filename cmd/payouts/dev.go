@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/heleket-payouts/payouts/config"
+	"github.com/heleket-payouts/payouts/heleket/sandbox"
+	"github.com/heleket-payouts/payouts/internal/devtemporal"
+	"github.com/heleket-payouts/payouts/schema"
+	"github.com/heleket-payouts/payouts/store"
+)
+
+// devSandboxAddr is where `payouts dev` runs the sandbox when no real
+// Heleket key is configured; it uses the sandbox's dev credentials, which
+// only ever work against the sandbox.
+const devSandboxAddr = "127.0.0.1:8090"
+
+// runDev starts the whole product in one process tree and stops it all on
+// Ctrl-C.
+func runDev(ctx context.Context, _ []string) error {
+	if os.Getenv("LOG_FORMAT") == "" {
+		os.Setenv("LOG_FORMAT", "text")
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg)
+	stateDir, err := devStateDir()
+	if err != nil {
+		return err
+	}
+	temporal, err := startDevTemporal(ctx, cfg, stateDir)
+	if err != nil {
+		return err
+	}
+	defer stopLogged(log, "Temporal dev server", temporal.Stop)
+	if err := schema.Migrate(ctx, cfg.DatabaseURL); err != nil {
+		return fmt.Errorf("migrate %s: %w (is PostgreSQL running? pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)", redactDSN(cfg.DatabaseURL), err)
+	}
+	if cfg.HeleketAPIKey == "" {
+		sb, err := startDevSandbox(&cfg)
+		if err != nil {
+			return err
+		}
+		defer stopLogged(log, "sandbox", sb.Close)
+	}
+	if cfg.AdminTokens == "" {
+		cfg.AdminTokens = "admin:" + randomToken() + ",approver:" + randomToken()
+	}
+	return runDevServices(ctx, cfg, log, temporal.UIURL())
+}
+
+func runDevServices(ctx context.Context, cfg config.Config, log *slog.Logger, uiURL string) error {
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tc, err := dialTemporal(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	w, err := newWorker(cfg, st, tc, log)
+	if err != nil {
+		return err
+	}
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer w.Stop()
+	h, err := newAPI(cfg, st, tc, log)
+	if err != nil {
+		return err
+	}
+	printBanner(cfg, uiURL)
+	return serveHTTP(ctx, cfg.HTTPAddr, h, log)
+}
+
+func startDevTemporal(ctx context.Context, cfg config.Config, stateDir string) (*devtemporal.Server, error) {
+	host, port, err := splitHostPort(cfg.TemporalAddress)
+	if err != nil {
+		return nil, fmt.Errorf("TEMPORAL_ADDRESS: %w", err)
+	}
+	_, uiPort, err := splitHostPort(cfg.TemporalUIAddr)
+	if err != nil {
+		return nil, fmt.Errorf("TEMPORAL_UI_ADDR: %w", err)
+	}
+	logFile, err := os.OpenFile(filepath.Join(stateDir, "temporal.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open dev server log: %w", err)
+	}
+	fmt.Fprintln(os.Stderr, "starting the Temporal dev server (the first start builds it, which takes a few minutes)…")
+	startCtx, cancel := context.WithTimeout(ctx, 15*time.Minute)
+	defer cancel()
+	srv, err := devtemporal.Start(startCtx, devtemporal.Options{
+		IP: host, Port: port, UIPort: uiPort, DBFile: filepath.Join(stateDir, "temporal.db"),
+		Namespaces: []string{cfg.TemporalNamespace}, Stdout: logFile, Stderr: logFile,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start Temporal dev server: %w", err)
+	}
+	return srv, nil
+}
+
+func startDevSandbox(cfg *config.Config) (*sandbox.Sandbox, error) {
+	addr := os.Getenv("SANDBOX_ADDR")
+	if addr == "" {
+		addr = devSandboxAddr
+	}
+	sb := sandbox.New(sandbox.Config{MerchantID: sandbox.DevMerchantID, APIKey: sandbox.DevAPIKey, SettleAfter: 3 * time.Second})
+	if err := sb.Start(addr); err != nil {
+		return nil, fmt.Errorf("start Heleket sandbox on %s: %w", addr, err)
+	}
+	cfg.HeleketProjectURL, cfg.HeleketMerchantID, cfg.HeleketAPIKey = sb.URL(), sandbox.DevMerchantID, sandbox.DevAPIKey
+	return sb, nil
+}
+
+// devStateDir keeps the dev server's SQLite file between runs.
+func devStateDir() (string, error) {
+	dir := os.Getenv("PAYOUTS_DEV_DIR")
+	if dir == "" {
+		dir = ".dev"
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("create %s: %w", dir, err)
+	}
+	return dir, nil
+}
+
+func printBanner(cfg config.Config, uiURL string) {
+	tokens, _ := config.ParseAdminTokens(cfg.AdminTokens) // validated by config.Load
+	names := slices.Sorted(maps.Keys(tokens))
+	token := tokens["admin"]
+	if token == "" && len(names) > 0 {
+		token = tokens[names[0]]
+	}
+	fmt.Printf(`
+payouts dev is up
+  API          http://%s
+  Temporal UI  %s
+  Temporal     %s (namespace %s)
+  Heleket      %s
+  admin tokens %s
+
+Create a payout:
+  curl -sS -X POST http://%s/clients/42/payout \
+    -H 'Authorization: Bearer %s' \
+    -H 'Idempotency-Key: first-payout' -H 'Content-Type: application/json' \
+    -d '{"asset":"USDT","network":"tron","amount":"100.50","address":"TQrZ9wBzbfcC3Tj5Jn1YBeRzHnVUxqAbpW"}'
+then follow it with the Location it returns (GET /payouts/<id>) or in the Temporal UI.
+Ctrl-C stops everything.
+`, cfg.HTTPAddr, uiURL, cfg.TemporalAddress, cfg.TemporalNamespace, cfg.HeleketProjectURL, cfg.AdminTokens,
+		cfg.HTTPAddr, token)
+}
+
+func splitHostPort(addr string) (string, int, error) {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil {
+		return "", 0, fmt.Errorf("port %q: %w", p, err)
+	}
+	return host, port, nil
+}
+
+func randomToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on Linux
+	return hex.EncodeToString(b)
+}
+
+func stopLogged(log *slog.Logger, what string, stop func() error) {
+	if err := stop(); err != nil {
+		log.Error("stop "+what, "error", err)
+	}
+}
+
+// redactDSN drops credentials from a connection string before printing it.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparseable DATABASE_URL)"
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,138 @@
+// Package httpapi is the HTTP face of the service: the admin routes,
+// Heleket's webhook and the health checks.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"go.temporal.io/sdk/client"
+
+	"github.com/heleket-payouts/payouts/payout"
+	"github.com/heleket-payouts/payouts/starter"
+	"github.com/heleket-payouts/payouts/store"
+)
+
+// maxBody bounds every request body; payout requests and webhooks are a
+// few hundred bytes.
+const maxBody = 64 << 10
+
+// Deps is what the API needs from the rest of the service.
+type Deps struct {
+	Store          *store.Store
+	Temporal       client.Client
+	Starter        *starter.Starter
+	Limits         payout.Limits
+	AdminTokens    map[string]string // name -> token
+	HeleketAPIKey  string            // verifies webhook signatures
+	WebhookSecret  string            // optional X-Heleket-Signature HMAC
+	FeeFromBalance bool              // Heleket is_subtract
+	Logger         *slog.Logger
+}
+
+type server struct {
+	Deps
+	log *slog.Logger
+}
+
+// New returns the router.
+func New(d Deps) http.Handler {
+	s := &server{Deps: d, log: d.Logger}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer)
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Post("/payouts/webhook", s.webhook)
+	r.Group(func(r chi.Router) {
+		r.Use(s.requireAdmin)
+		r.Post("/clients/{client_id}/payout", s.createPayout)
+		r.Get("/payouts/{id}", s.getPayout)
+	})
+	return r
+}
+
+func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz checks the two things a payout cannot move without.
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	checks := map[string]string{"postgres": "ok", "temporal": "ok"}
+	status := http.StatusOK
+	if err := s.Store.Ping(ctx); err != nil {
+		checks["postgres"], status = err.Error(), http.StatusServiceUnavailable
+	}
+	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		checks["temporal"], status = err.Error(), http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, checks)
+}
+
+func (s *server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		start := time.Now()
+		next.ServeHTTP(ww, r)
+		s.log.Info("http request", "method", r.Method, "path", r.URL.Path, "status", ww.Status(),
+			"duration_ms", time.Since(start).Milliseconds(), "request_id", middleware.GetReqID(r.Context()))
+	})
+}
+
+// apiError is the body of every 4xx/5xx answer.
+type apiError struct {
+	Error  string              `json:"error"`
+	Fields map[string][]string `json:"fields,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // the client went away; nothing left to tell it
+}
+
+func writeError(w http.ResponseWriter, status int, msg string, fields map[string][]string) {
+	writeJSON(w, status, apiError{Error: msg, Fields: fields})
+}
+
+// decodeJSON reads a JSON body strictly: one object, known fields only,
+// bounded size, so a typo is a 400 instead of a silently ignored field.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) (string, bool) {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
+		return "Content-Type must be application/json", false
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return "request body too large", false
+		}
+		return "invalid JSON body: " + err.Error(), false
+	}
+	if dec.More() {
+		return "invalid JSON body: more than one JSON value", false
+	}
+	return "", true
+}
+
+func isJSON(ct string) bool {
+	mt := ct
+	for i, c := range ct {
+		if c == ';' {
+			mt = ct[:i]
+			break
+		}
+	}
+	return mt == "application/json"
+}

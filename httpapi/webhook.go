@@ -1,0 +1,100 @@
+package httpapi
+
+import (
+	"errors"
+	"io"
+	"net/http"
+
+	"go.temporal.io/api/serviceerror"
+
+	"github.com/heleket-payouts/payouts/heleket"
+	"github.com/heleket-payouts/payouts/payout"
+	"github.com/heleket-payouts/payouts/store"
+	"github.com/heleket-payouts/payouts/workflows"
+)
+
+// webhook takes Heleket's status callbacks: verify, store in the inbox,
+// wake the payout's workflow, answer 200. The workflow confirms final
+// statuses with Heleket's API, so a webhook never finalises a payout alone.
+func (s *server) webhook(w http.ResponseWriter, r *http.Request) {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		writeError(w, http.StatusRequestEntityTooLarge, "webhook body too large", nil)
+		return
+	}
+	if s.WebhookSecret != "" {
+		if err := heleket.VerifyRelaySignature(raw, r.Header.Get("X-Heleket-Signature"), s.WebhookSecret); err != nil {
+			s.log.Warn("webhook refused: bad X-Heleket-Signature", "error", err)
+			writeError(w, http.StatusUnauthorized, "invalid signature", nil)
+			return
+		}
+	}
+	hook, err := heleket.VerifyWebhook(raw, s.HeleketAPIKey)
+	if err != nil {
+		s.log.Warn("webhook refused", "error", err)
+		if errors.Is(err, heleket.ErrBadSignature) {
+			writeError(w, http.StatusUnauthorized, "invalid signature", nil)
+		} else {
+			writeError(w, http.StatusBadRequest, "malformed webhook", nil)
+		}
+		return
+	}
+	s.takeWebhook(w, r, raw, hook)
+}
+
+func (s *server) takeWebhook(w http.ResponseWriter, r *http.Request, raw []byte, hook heleket.Webhook) {
+	ctx := r.Context()
+	p, err := s.Store.GetPayout(ctx, hook.OrderID)
+	known := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.log.Error("webhook: load payout", "order_id", hook.OrderID, "error", err)
+		writeError(w, http.StatusServiceUnavailable, "try again", nil)
+		return
+	}
+	entry := store.InboxEntry{Body: raw, Verified: true, OrderID: hook.OrderID, HeleketUUID: hook.UUID, Status: hook.Status}
+	if known {
+		entry.PayoutID = p.ID
+	}
+	id, duplicate, processed, err := s.Store.InsertWebhook(ctx, entry)
+	if err != nil {
+		s.log.Error("webhook: store in inbox", "order_id", hook.OrderID, "error", err)
+		writeError(w, http.StatusServiceUnavailable, "try again", nil)
+		return
+	}
+	if duplicate && processed {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "duplicate"})
+		return
+	}
+	if !known {
+		s.log.Warn("webhook for an unknown order_id stored", "order_id", hook.OrderID, "inbox_id", id)
+		s.markProcessed(r, id, "unknown order_id")
+		writeJSON(w, http.StatusOK, map[string]string{"status": "unknown order_id"})
+		return
+	}
+	if err := s.signal(r, p.ID, hook); err != nil {
+		s.log.Error("webhook: signal workflow", "payout_id", p.ID, "error", err)
+		writeError(w, http.StatusServiceUnavailable, "try again", nil)
+		return
+	}
+	s.markProcessed(r, id, "")
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// signal wakes the workflow. A workflow that has already finished needs
+// nothing more: its payout is final, and reconciliation covers the rest.
+func (s *server) signal(r *http.Request, payoutID string, hook heleket.Webhook) error {
+	err := s.Temporal.SignalWorkflow(r.Context(), payout.WorkflowID(payoutID), "",
+		workflows.SignalHeleketUpdate, payout.UpdateFromWebhook(hook))
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		s.log.Info("webhook for a payout whose workflow is closed", "payout_id", payoutID)
+		return nil
+	}
+	return err
+}
+
+func (s *server) markProcessed(r *http.Request, id int64, note string) {
+	if err := s.Store.MarkWebhookProcessed(r.Context(), id, note); err != nil {
+		s.log.Error("webhook: mark processed", "inbox_id", id, "error", err)
+	}
+}
