@@ -1,0 +1,180 @@
+// Package testenv assembles the real product for integration tests: the
+// Temporal dev server (one per test binary), a fresh Postgres database, the
+// Heleket sandbox over real HTTP, the worker and the HTTP API.
+package testenv
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/heleket-payouts/payouts/activities"
+	"github.com/heleket-payouts/payouts/heleket"
+	"github.com/heleket-payouts/payouts/heleket/sandbox"
+	"github.com/heleket-payouts/payouts/httpapi"
+	"github.com/heleket-payouts/payouts/internal/devtemporal"
+	"github.com/heleket-payouts/payouts/internal/testdb"
+	"github.com/heleket-payouts/payouts/payout"
+	"github.com/heleket-payouts/payouts/starter"
+	"github.com/heleket-payouts/payouts/store"
+	"github.com/heleket-payouts/payouts/worker"
+	"github.com/heleket-payouts/payouts/workflows"
+)
+
+const (
+	MerchantID = "11111111-2222-4333-8444-555555555555"
+	APIKey     = "sandbox-payout-key-for-tests"
+	AdminToken = "test-admin-token-0123456789"
+	AdminName  = "alice"
+)
+
+var temporalAddr string
+
+// Main starts the dev server for the test binary and stops it afterwards.
+// Integration test packages call it from TestMain.
+func Main(m *testing.M) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	srv, err := devtemporal.Start(ctx, devtemporal.Options{Stderr: os.Stderr})
+	cancel()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "integration tests need the Temporal dev server, built from ./devserver: %v\n", err)
+		os.Exit(1)
+	}
+	temporalAddr = srv.HostPort()
+	code := m.Run()
+	if err := srv.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	os.Exit(code)
+}
+
+// Options tune one environment.
+type Options struct {
+	Timing      workflows.Timing
+	SettleAfter time.Duration
+	// NoWorker leaves the worker out, for tests that start it themselves.
+	NoWorker bool
+}
+
+// Env is one running product.
+type Env struct {
+	T         *testing.T
+	DSN       string
+	Store     *store.Store
+	Temporal  client.Client
+	Sandbox   *sandbox.Sandbox
+	Heleket   *heleket.Client
+	API       *httptest.Server
+	TaskQueue string
+	Starter   *starter.Starter
+	Acts      *activities.Activities
+	Worker    sdkworker.Worker
+}
+
+// New builds an environment whose parts are all stopped at test cleanup.
+func New(t *testing.T, opts Options) *Env {
+	t.Helper()
+	require.NotEmpty(t, temporalAddr, "testenv.Main must run from TestMain")
+	e := &Env{T: t, DSN: testdb.New(t)}
+	var err error
+	e.Store, err = store.Open(context.Background(), e.DSN)
+	require.NoError(t, err)
+	t.Cleanup(e.Store.Close)
+
+	e.startSandbox(opts)
+	e.Temporal, err = client.Dial(client.Options{HostPort: temporalAddr, Logger: tlog.NewStructuredLogger(quietLogger())})
+	require.NoError(t, err)
+	t.Cleanup(e.Temporal.Close)
+
+	sum := sha256.Sum256([]byte(t.Name()))
+	e.TaskQueue = "payouts-" + hex.EncodeToString(sum[:6])
+	e.Starter = &starter.Starter{Client: e.Temporal, TaskQueue: e.TaskQueue, Timing: timingOr(opts.Timing)}
+
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	e.Acts = &activities.Activities{Store: e.Store, Heleket: e.Heleket, CallbackURL: "http://" + listener.Addr().String() + "/payouts/webhook"}
+	e.API = httptest.NewUnstartedServer(httpapi.New(httpapi.Deps{
+		Store: e.Store, Temporal: e.Temporal, Starter: e.Starter, Limits: payout.Limits{},
+		AdminTokens: map[string]string{AdminName: AdminToken, "bob": AdminToken + "-bob"}, HeleketAPIKey: APIKey,
+		FeeFromBalance: true, Logger: quietLogger(),
+	}))
+	e.API.Listener.Close()
+	e.API.Listener = listener
+	e.API.Start()
+	t.Cleanup(e.API.Close)
+	if !opts.NoWorker {
+		e.StartWorker()
+	}
+	return e
+}
+
+func (e *Env) startSandbox(opts Options) {
+	settle := opts.SettleAfter
+	if settle == 0 {
+		settle = 300 * time.Millisecond
+	}
+	e.Sandbox = sandbox.New(sandbox.Config{MerchantID: MerchantID, APIKey: APIKey, SettleAfter: settle, Seed: 1,
+		WebhookRetry: 100 * time.Millisecond})
+	require.NoError(e.T, e.Sandbox.Start("127.0.0.1:0"))
+	e.T.Cleanup(func() { _ = e.Sandbox.Close() })
+	var err error
+	e.Heleket, err = heleket.New(heleket.Config{BaseURL: e.Sandbox.URL(), MerchantID: MerchantID, APIKey: APIKey})
+	require.NoError(e.T, err)
+}
+
+// StartWorker starts a worker on the environment's task queue.
+func (e *Env) StartWorker() {
+	e.Worker = worker.New(e.Temporal, e.TaskQueue, e.Acts, sdkworker.Options{})
+	require.NoError(e.T, e.Worker.Start())
+	e.T.Cleanup(e.Worker.Stop)
+}
+
+func timingOr(t workflows.Timing) workflows.Timing {
+	if t.WebhookWait == 0 {
+		t = workflows.Timing{WebhookWait: time.Minute, PollInitial: 200 * time.Millisecond, PollMax: time.Second}
+	}
+	return t
+}
+
+// quietLogger logs errors only; TEST_LOG_LEVEL=debug shows everything.
+func quietLogger() *slog.Logger {
+	level := slog.LevelError
+	if v := os.Getenv("TEST_LOG_LEVEL"); v != "" {
+		_ = level.UnmarshalText([]byte(v)) // an unknown level keeps errors only
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// Do sends an admin request to the API.
+func (e *Env) Do(method, path string, body []byte, headers map[string]string) *http.Response {
+	e.T.Helper()
+	req, err := http.NewRequest(method, e.API.URL+path, bytesReader(body))
+	require.NoError(e.T, err)
+	req.Header.Set("Authorization", "Bearer "+AdminToken)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range headers {
+		if v == "" {
+			req.Header.Del(k)
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(e.T, err)
+	return resp
+}
