@@ -38,6 +38,11 @@ type Config struct {
 	MaxAmounts     string        `envconfig:"PAYOUT_MAX_AMOUNTS"`
 	FeeFromBalance bool          `envconfig:"PAYOUT_FEE_FROM_BALANCE" default:"true"`
 
+	// Four-eyes approval: payouts above their asset's threshold wait for a
+	// second admin; assets not listed need no approval.
+	ApprovalThresholds string        `envconfig:"APPROVAL_THRESHOLDS"`
+	ApprovalTimeout    time.Duration `envconfig:"APPROVAL_TIMEOUT" default:"24h"`
+
 	LogLevel  string `envconfig:"LOG_LEVEL" default:"info"`
 	LogFormat string `envconfig:"LOG_FORMAT" default:"json"`
 }
@@ -63,6 +68,9 @@ func (c Config) check() error {
 		return err
 	}
 	if _, err := ParseAdminTokens(c.AdminTokens); err != nil {
+		return err
+	}
+	if _, err := c.Thresholds(); err != nil {
 		return err
 	}
 	if c.WebhookWait <= 0 || c.PollInitial <= 0 || c.PollMax < c.PollInitial {
@@ -98,6 +106,19 @@ func (c Config) Limits() (payout.Limits, error) {
 		lim.Max = m
 	}
 	return lim, nil
+}
+
+// Thresholds returns the per-asset amounts above which a payout needs a
+// second admin's approval.
+func (c Config) Thresholds() (map[string]decimal.Decimal, error) {
+	if strings.TrimSpace(c.ApprovalThresholds) == "" {
+		return map[string]decimal.Decimal{}, nil
+	}
+	m, err := payout.ParseLimits(c.ApprovalThresholds)
+	if err != nil {
+		return nil, fmt.Errorf("APPROVAL_THRESHOLDS: %w", err)
+	}
+	return m, nil
 }
 
 // ParseAdminTokens reads "name:token,name:token". Names end up in the audit

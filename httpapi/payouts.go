@@ -119,9 +119,18 @@ func (s *server) newPayout(r *http.Request, v payout.Valid) (payout.Payout, int,
 	return payout.Payout{
 		ID: payout.DeriveID("api", v.ClientID, v.IdempotencyKey), ClientID: v.ClientID, Asset: v.Asset,
 		Network: v.Network, Amount: v.Amount, Address: v.Address, Memo: v.Memo, Origin: v.Origin,
-		Status: payout.StatusRequested, IsSubtract: s.FeeFromBalance, RequestedBy: adminName(r.Context()),
+		Status: s.initialStatus(v), IsSubtract: s.FeeFromBalance, RequestedBy: adminName(r.Context()),
 		IdempotencyKey: v.IdempotencyKey,
 	}, 0, ""
+}
+
+// initialStatus puts payouts above their asset's threshold on hold for a
+// second admin.
+func (s *server) initialStatus(v payout.Valid) payout.Status {
+	if limit, ok := s.ApprovalThresholds[v.Asset]; ok && v.Amount.GreaterThan(limit) {
+		return payout.StatusAwaitingApproval
+	}
+	return payout.StatusRequested
 }
 
 // submit stores the payout, then starts its workflow. Both steps are

@@ -12,11 +12,13 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/shopspring/decimal"
 	"go.temporal.io/sdk/client"
 
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/starter"
 	"github.com/heleket-payouts/payouts/store"
+	"github.com/heleket-payouts/payouts/workflows"
 )
 
 // maxBody bounds every request body; payout requests and webhooks are a
@@ -33,7 +35,10 @@ type Deps struct {
 	HeleketAPIKey  string            // verifies webhook signatures
 	WebhookSecret  string            // optional X-Heleket-Signature HMAC
 	FeeFromBalance bool              // Heleket is_subtract
-	Logger         *slog.Logger
+	// ApprovalThresholds: payouts above their asset's amount wait for a
+	// second admin (four-eyes); assets not listed need no approval.
+	ApprovalThresholds map[string]decimal.Decimal
+	Logger             *slog.Logger
 }
 
 type server struct {
@@ -56,6 +61,9 @@ func New(d Deps) http.Handler {
 		r.Use(s.requireAdmin)
 		r.Post("/clients/{client_id}/payout", s.createPayout)
 		r.Get("/payouts/{id}", s.getPayout)
+		r.Post("/payouts/{id}/cancel", s.decide(workflows.UpdateCancel))
+		r.Post("/payouts/{id}/approve", s.decide(workflows.UpdateApprove))
+		r.Post("/payouts/{id}/reject", s.decide(workflows.UpdateReject))
 	})
 	return r
 }

@@ -24,11 +24,16 @@ const maxHistory = 2000
 // persist, submit to Heleket, then follow it by webhook, confirmed by a
 // status call, or by polling when the webhook is late.
 func Payout(ctx workflow.Context, in PayoutInput) (PayoutState, error) {
-	r := &payoutRun{in: in, signals: workflow.GetSignalChannel(ctx, SignalHeleketUpdate)}
+	// The input's record answers the decision validators until the stored
+	// one is loaded.
+	r := &payoutRun{in: in, p: in.Payout, signals: workflow.GetSignalChannel(ctx, SignalHeleketUpdate)}
 	r.state = PayoutState{PayoutID: in.Payout.ID, Status: in.Payout.Status, Phase: "starting",
 		Polls: in.Polls, Webhooks: in.Webhooks}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (PayoutState, error) { return r.state, nil }); err != nil {
 		return r.state, fmt.Errorf("register state query: %w", err)
+	}
+	if err := r.registerDecisions(ctx); err != nil {
+		return r.state, err
 	}
 	if err := r.run(ctx); err != nil {
 		return r.state, err
@@ -41,6 +46,11 @@ type payoutRun struct {
 	p       payout.Payout
 	state   PayoutState
 	signals workflow.ReceiveChannel
+	// busy is set while an admin decision or the approval expiry is being
+	// recorded; submitting once the create call to Heleket may have left.
+	busy       bool
+	submitting bool
+	persisted  bool
 }
 
 func (r *payoutRun) run(ctx workflow.Context) error {
@@ -49,13 +59,24 @@ func (r *payoutRun) run(ctx workflow.Context) error {
 		return fmt.Errorf("persist: %w", err)
 	}
 	r.setRecord(ctx, stored, true)
+	r.persisted = true
+	if r.p.Status == payout.StatusAwaitingApproval {
+		if err := r.awaitApproval(ctx); err != nil {
+			return err
+		}
+	}
+	// A cancel being recorded must finish before the money can leave.
+	if err := workflow.Await(ctx, func() bool { return !r.busy }); err != nil {
+		return fmt.Errorf("await decision: %w", err)
+	}
 	if r.p.Status == payout.StatusRequested {
+		r.submitting = true
 		if err := r.submit(ctx); err != nil {
 			return err
 		}
 	}
 	if r.p.Status.Final() {
-		return nil
+		return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 	}
 	return r.follow(ctx)
 }

@@ -17,7 +17,16 @@ const (
 	PayoutWorkflowName  = "Payout"
 	SignalHeleketUpdate = "heleket-update"
 	QueryState          = "state"
+	UpdateApprove       = "approve"
+	UpdateReject        = "reject"
+	UpdateCancel        = "cancel"
 )
+
+// Decision is the argument of the approve, reject and cancel updates.
+type Decision struct {
+	Actor  string `json:"actor"` // the admin's name from ADMIN_TOKENS
+	Reason string `json:"reason,omitempty"`
+}
 
 // Search attributes registered by the dev server (and by the deployment's
 // registration step). Never addresses or amounts: visibility is not
@@ -38,6 +47,9 @@ type Timing struct {
 	WebhookWait time.Duration `json:"webhook_wait"`
 	PollInitial time.Duration `json:"poll_initial"`
 	PollMax     time.Duration `json:"poll_max"`
+	// ApprovalTimeout is how long a payout waits for a second admin before
+	// it expires.
+	ApprovalTimeout time.Duration `json:"approval_timeout,omitempty"`
 }
 
 // PayoutInput starts (or continues) a payout workflow.

@@ -48,7 +48,8 @@ func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (cli
 }
 
 func timingOf(cfg config.Config) workflows.Timing {
-	return workflows.Timing{WebhookWait: cfg.WebhookWait, PollInitial: cfg.PollInitial, PollMax: cfg.PollMax}
+	return workflows.Timing{WebhookWait: cfg.WebhookWait, PollInitial: cfg.PollInitial, PollMax: cfg.PollMax,
+		ApprovalTimeout: cfg.ApprovalTimeout}
 }
 
 // newAPI builds the HTTP handler from the configuration.
@@ -61,16 +62,21 @@ func newAPI(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
+	thresholds, err := cfg.Thresholds()
+	if err != nil {
+		return nil, err
+	}
 	if len(tokens) == 0 {
 		log.Warn("ADMIN_TOKENS is empty: every admin route will answer 401")
 	}
 	return httpapi.New(httpapi.Deps{
 		Store: st, Temporal: tc, Limits: limits, AdminTokens: tokens,
-		Starter:        &starter.Starter{Client: tc, TaskQueue: cfg.TemporalTaskQueue, Timing: timingOf(cfg)},
-		HeleketAPIKey:  cfg.HeleketAPIKey,
-		WebhookSecret:  cfg.HeleketWebhookSecret,
-		FeeFromBalance: cfg.FeeFromBalance,
-		Logger:         log,
+		Starter:            &starter.Starter{Client: tc, TaskQueue: cfg.TemporalTaskQueue, Timing: timingOf(cfg)},
+		HeleketAPIKey:      cfg.HeleketAPIKey,
+		WebhookSecret:      cfg.HeleketWebhookSecret,
+		FeeFromBalance:     cfg.FeeFromBalance,
+		ApprovalThresholds: thresholds,
+		Logger:             log,
 	}), nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
@@ -39,6 +40,9 @@ const (
 	APIKey     = "sandbox-payout-key-for-tests"
 	AdminToken = "test-admin-token-0123456789"
 	AdminName  = "alice"
+	// SecondAdmin is another admin, for four-eyes approval.
+	SecondAdmin      = "bob"
+	SecondAdminToken = AdminToken + "-bob"
 )
 
 var temporalAddr string
@@ -67,6 +71,8 @@ type Options struct {
 	SettleAfter time.Duration
 	// NoWorker leaves the worker out, for tests that start it themselves.
 	NoWorker bool
+	// ApprovalThresholds turns on four-eyes approval for these assets.
+	ApprovalThresholds map[string]decimal.Decimal
 }
 
 // Env is one running product.
@@ -108,8 +114,8 @@ func New(t *testing.T, opts Options) *Env {
 	e.Acts = &activities.Activities{Store: e.Store, Heleket: e.Heleket, CallbackURL: "http://" + listener.Addr().String() + "/payouts/webhook"}
 	e.API = httptest.NewUnstartedServer(httpapi.New(httpapi.Deps{
 		Store: e.Store, Temporal: e.Temporal, Starter: e.Starter, Limits: payout.Limits{},
-		AdminTokens: map[string]string{AdminName: AdminToken, "bob": AdminToken + "-bob"}, HeleketAPIKey: APIKey,
-		FeeFromBalance: true, Logger: quietLogger(),
+		AdminTokens: map[string]string{AdminName: AdminToken, SecondAdmin: SecondAdminToken}, HeleketAPIKey: APIKey,
+		FeeFromBalance: true, ApprovalThresholds: opts.ApprovalThresholds, Logger: quietLogger(),
 	}))
 	e.API.Listener.Close()
 	e.API.Listener = listener
