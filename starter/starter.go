@@ -36,9 +36,10 @@ func (s *Starter) Options(p payout.Payout) client.StartWorkflowOptions {
 	}
 }
 
-// Input is the workflow input for a payout.
+// Input is the workflow input for a payout. The starter is only ever given
+// stored payouts, so the workflow need not write the row again.
 func (s *Starter) Input(p payout.Payout) workflows.PayoutInput {
-	return workflows.PayoutInput{Payout: p, Timing: s.Timing}
+	return workflows.PayoutInput{Payout: p, Timing: s.Timing, Persisted: true}
 }
 
 // Start starts the payout's workflow, or finds the one already running.

@@ -41,3 +41,17 @@ func heleketCtx(ctx workflow.Context, summary string) workflow.Context {
 		},
 	})
 }
+
+// statusCtx is for payout-info calls (webhook confirmation and polls): a
+// short read, run as a local activity so it costs one history event.
+func statusCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: 7 * 24 * time.Hour,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    5 * time.Minute,
+		},
+	})
+}

@@ -54,12 +54,9 @@ type payoutRun struct {
 }
 
 func (r *payoutRun) run(ctx workflow.Context) error {
-	var stored payout.Payout
-	if err := workflow.ExecuteLocalActivity(dbCtx(ctx), acts.Persist, r.in.Payout).Get(ctx, &stored); err != nil {
-		return fmt.Errorf("persist: %w", err)
+	if err := r.load(ctx); err != nil {
+		return err
 	}
-	r.setRecord(ctx, stored, true)
-	r.persisted = true
 	if r.p.Status == payout.StatusAwaitingApproval {
 		if err := r.awaitApproval(ctx); err != nil {
 			return err
@@ -79,6 +76,20 @@ func (r *payoutRun) run(ctx workflow.Context) error {
 		return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 	}
 	return r.follow(ctx)
+}
+
+// load takes the stored record: from the input when the caller stored it,
+// otherwise by writing it now (schedules start payouts that way).
+func (r *payoutRun) load(ctx workflow.Context) error {
+	stored := r.in.Payout
+	if !r.in.Persisted {
+		if err := workflow.ExecuteLocalActivity(dbCtx(ctx), acts.Persist, r.in.Payout).Get(ctx, &stored); err != nil {
+			return fmt.Errorf("persist: %w", err)
+		}
+	}
+	r.setRecord(ctx, stored, true)
+	r.persisted = true
+	return nil
 }
 
 func (r *payoutRun) submit(ctx workflow.Context) error {
@@ -152,7 +163,6 @@ func (r *payoutRun) waitOnce(ctx workflow.Context, wait time.Duration, polling b
 	r.setPhase(ctx, summary)
 	deadline := workflow.Now(ctx).Add(wait)
 	timerCtx, cancel := workflow.WithCancel(ctx)
-	defer cancel()
 	timer := workflow.NewTimerWithOptions(timerCtx, wait, workflow.TimerOptions{Summary: summary})
 	for {
 		var upd payout.HeleketUpdate
@@ -167,10 +177,13 @@ func (r *payoutRun) waitOnce(ctx workflow.Context, wait time.Duration, polling b
 		if err := r.onWebhook(ctx, upd); err != nil {
 			return false, err
 		}
+		// A final payout ends the workflow, which drops the timer without
+		// the extra history event of cancelling it.
 		if r.p.Status.Final() {
 			return false, nil
 		}
 		if !workflow.Now(ctx).Before(deadline) {
+			cancel()
 			return true, nil
 		}
 	}
@@ -185,7 +198,7 @@ func (r *payoutRun) onWebhook(ctx workflow.Context, upd payout.HeleketUpdate) er
 	}
 	r.setPhase(ctx, "confirming webhook with Heleket")
 	var confirmed payout.HeleketUpdate
-	if err := workflow.ExecuteActivity(heleketCtx(ctx, "confirm webhook status"), acts.Status, r.p.ID).Get(ctx, &confirmed); err != nil {
+	if err := workflow.ExecuteLocalActivity(statusCtx(ctx), acts.Status, r.p.ID).Get(ctx, &confirmed); err != nil {
 		return fmt.Errorf("confirm webhook: %w", err)
 	}
 	return r.apply(ctx, confirmed, payout.SourceWebhook)
@@ -195,7 +208,7 @@ func (r *payoutRun) poll(ctx workflow.Context) error {
 	r.state.Polls++
 	r.setPhase(ctx, "polling Heleket")
 	var upd payout.HeleketUpdate
-	if err := workflow.ExecuteActivity(heleketCtx(ctx, "poll payout status"), acts.Status, r.p.ID).Get(ctx, &upd); err != nil {
+	if err := workflow.ExecuteLocalActivity(statusCtx(ctx), acts.Status, r.p.ID).Get(ctx, &upd); err != nil {
 		return fmt.Errorf("poll: %w", err)
 	}
 	return r.apply(ctx, upd, payout.SourcePoll)
@@ -238,16 +251,25 @@ func (r *payoutRun) setRecord(ctx workflow.Context, p payout.Payout, first bool)
 	if !changed {
 		return
 	}
-	var err error
-	if first {
-		err = workflow.UpsertTypedSearchAttributes(ctx, SearchAttributes(p)...)
-	} else {
-		err = workflow.UpsertTypedSearchAttributes(ctx, AttrStatus.ValueSet(string(p.Status)))
-	}
-	if err != nil {
+	if err := r.upsertSearchAttributes(ctx, p, first); err != nil {
 		workflow.GetLogger(ctx).Error("upsert search attributes", "error", err)
 	}
 	r.setPhase(ctx, r.state.Phase)
+}
+
+// upsertSearchAttributes writes only what visibility does not already
+// show. The starter sets them all at start (and is what marks the input
+// persisted), so only payouts started some other way, like schedules, need
+// the first full upsert. The decision uses the input, not the current
+// search attributes, because it must replay the same way.
+func (r *payoutRun) upsertSearchAttributes(ctx workflow.Context, p payout.Payout, first bool) error {
+	if !first {
+		return workflow.UpsertTypedSearchAttributes(ctx, AttrStatus.ValueSet(string(p.Status)))
+	}
+	if r.in.Persisted && p.Status == r.in.Payout.Status {
+		return nil
+	}
+	return workflow.UpsertTypedSearchAttributes(ctx, SearchAttributes(p)...)
 }
 
 func (r *payoutRun) setPhase(ctx workflow.Context, phase string) {
@@ -266,6 +288,7 @@ func (r *payoutRun) continueAsNew(ctx workflow.Context, interval time.Duration) 
 		}
 		next.Pending = append(next.Pending, upd)
 	}
+	next.Persisted = true
 	next.Polls, next.Webhooks, next.PollInterval = r.state.Polls, r.state.Webhooks, interval
 	if interval == 0 {
 		next.PollInterval = timing(r.in.Timing).PollInitial

@@ -56,6 +56,9 @@ type Timing struct {
 type PayoutInput struct {
 	Payout payout.Payout `json:"payout"`
 	Timing Timing        `json:"timing"`
+	// Persisted says Payout is the stored row (the API, a batch or
+	// reconciliation stored it first), so the workflow need not write it.
+	Persisted bool `json:"persisted,omitempty"`
 	// Pending carries Heleket updates received but not yet handled when the
 	// previous run continued as new.
 	Pending []payout.HeleketUpdate `json:"pending,omitempty"`
