@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 
 	"github.com/heleket-payouts/payouts/heleket"
+	"github.com/heleket-payouts/payouts/metrics"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/store"
 	"github.com/heleket-payouts/payouts/workflows"
@@ -24,17 +25,20 @@ func (s *server) webhook(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.WebhookSecret != "" {
 		if err := heleket.VerifyRelaySignature(raw, r.Header.Get("X-Heleket-Signature"), s.WebhookSecret); err != nil {
-			s.log.Warn("webhook refused: bad X-Heleket-Signature", "error", err)
+			s.log.WarnContext(r.Context(), "webhook refused: bad X-Heleket-Signature", "error", err)
+			metrics.WebhookReceived(metrics.WebhookBadSignature)
 			writeError(w, http.StatusUnauthorized, "invalid signature", nil)
 			return
 		}
 	}
 	hook, err := heleket.VerifyWebhook(raw, s.HeleketAPIKey)
 	if err != nil {
-		s.log.Warn("webhook refused", "error", err)
+		s.log.WarnContext(r.Context(), "webhook refused", "error", err)
 		if errors.Is(err, heleket.ErrBadSignature) {
+			metrics.WebhookReceived(metrics.WebhookBadSignature)
 			writeError(w, http.StatusUnauthorized, "invalid signature", nil)
 		} else {
+			metrics.WebhookReceived(metrics.WebhookMalformed)
 			writeError(w, http.StatusBadRequest, "malformed webhook", nil)
 		}
 		return
@@ -43,40 +47,36 @@ func (s *server) webhook(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) takeWebhook(w http.ResponseWriter, r *http.Request, raw []byte, hook heleket.Webhook) {
-	ctx := r.Context()
-	p, err := s.Store.GetPayout(ctx, hook.OrderID)
-	known := err == nil
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.log.Error("webhook: load payout", "order_id", hook.OrderID, "error", err)
-		writeError(w, http.StatusServiceUnavailable, "try again", nil)
-		return
-	}
-	entry := store.InboxEntry{Body: raw, Verified: true, OrderID: hook.OrderID, HeleketUUID: hook.UUID, Status: hook.Status}
-	if known {
-		entry.PayoutID = p.ID
-	}
-	id, duplicate, processed, err := s.Store.InsertWebhook(ctx, entry)
+	got, err := s.Store.InsertWebhook(r.Context(), store.InboxEntry{
+		Body: raw, Verified: true, OrderID: hook.OrderID, HeleketUUID: hook.UUID, Status: hook.Status,
+	})
 	if err != nil {
-		s.log.Error("webhook: store in inbox", "order_id", hook.OrderID, "error", err)
+		s.log.ErrorContext(r.Context(), "webhook: store in inbox", "order_id", hook.OrderID, "error", err)
+		metrics.WebhookReceived(metrics.WebhookError)
 		writeError(w, http.StatusServiceUnavailable, "try again", nil)
 		return
 	}
-	if duplicate && processed {
+	if got.Duplicate && got.Processed {
+		metrics.WebhookReceived(metrics.WebhookDuplicate)
 		writeJSON(w, http.StatusOK, map[string]string{"status": "duplicate"})
 		return
 	}
-	if !known {
-		s.log.Warn("webhook for an unknown order_id stored", "order_id", hook.OrderID, "inbox_id", id)
-		s.markProcessed(r, id, "unknown order_id")
+	if got.PayoutID == "" {
+		s.log.WarnContext(r.Context(), "webhook for an unknown order_id stored", "order_id", hook.OrderID, "inbox_id", got.ID)
+		metrics.WebhookReceived(metrics.WebhookUnknown)
+		s.markProcessed(r, got.ID, "unknown order_id")
 		writeJSON(w, http.StatusOK, map[string]string{"status": "unknown order_id"})
 		return
 	}
-	if err := s.signal(r, p.ID, hook); err != nil {
-		s.log.Error("webhook: signal workflow", "payout_id", p.ID, "error", err)
+	logPayout(r, got.PayoutID)
+	if err := s.signal(r, got.PayoutID, hook); err != nil {
+		s.log.ErrorContext(r.Context(), "webhook: signal workflow", "error", err)
+		metrics.WebhookReceived(metrics.WebhookError)
 		writeError(w, http.StatusServiceUnavailable, "try again", nil)
 		return
 	}
-	s.markProcessed(r, id, "")
+	metrics.WebhookReceived(metrics.WebhookOK)
+	s.markProcessed(r, got.ID, "")
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
@@ -87,7 +87,7 @@ func (s *server) signal(r *http.Request, payoutID string, hook heleket.Webhook) 
 		workflows.SignalHeleketUpdate, payout.UpdateFromWebhook(hook))
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		s.log.Info("webhook for a payout whose workflow is closed", "payout_id", payoutID)
+		s.log.InfoContext(r.Context(), "webhook for a payout whose workflow is closed", "payout_id", payoutID)
 		return nil
 	}
 	return err
@@ -95,6 +95,6 @@ func (s *server) signal(r *http.Request, payoutID string, hook heleket.Webhook) 
 
 func (s *server) markProcessed(r *http.Request, id int64, note string) {
 	if err := s.Store.MarkWebhookProcessed(r.Context(), id, note); err != nil {
-		s.log.Error("webhook: mark processed", "inbox_id", id, "error", err)
+		s.log.ErrorContext(r.Context(), "webhook: mark processed", "inbox_id", id, "error", err)
 	}
 }

@@ -11,15 +11,24 @@ import (
 	"github.com/heleket-payouts/payouts/payout"
 )
 
-func insertEvent(ctx context.Context, tx pgx.Tx, e payout.Event) error {
-	var details []byte // nil is stored as NULL
-	if len(e.Details) > 0 {
-		var err error
-		if details, err = json.Marshal(e.Details); err != nil {
-			return fmt.Errorf("encode audit details: %w", err)
-		}
+// encodeDetails gives the jsonb of audit details; nil is stored as NULL.
+func encodeDetails(d map[string]any) ([]byte, error) {
+	if len(d) == 0 {
+		return nil, nil
 	}
-	_, err := tx.Exec(ctx, `
+	b, err := json.Marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("encode audit details: %w", err)
+	}
+	return b, nil
+}
+
+func insertEvent(ctx context.Context, tx pgx.Tx, e payout.Event) error {
+	details, err := encodeDetails(e.Details)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `
 		INSERT INTO payout_events (payout_id, from_status, to_status, source, actor, details)
 		VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6::jsonb)`,
 		e.PayoutID, string(e.From), string(e.To), string(e.Source), e.Actor, details)

@@ -19,16 +19,22 @@ const payoutColumns = `id, client_id, asset, network, amount::text, address, mem
 	created_at, updated_at, finalized_at`
 
 func scanPayout(row pgx.Row) (payout.Payout, error) {
+	return scanPayoutWith(row)
+}
+
+// scanPayoutWith scans payoutColumns followed by extra columns.
+func scanPayoutWith(row pgx.Row, extra ...any) (payout.Payout, error) {
 	var (
 		p              payout.Payout
 		amount         string
 		commission     *string
 		origin, status string
 	)
-	err := row.Scan(&p.ID, &p.ClientID, &p.Asset, &p.Network, &amount, &p.Address, &p.Memo,
+	dest := []any{&p.ID, &p.ClientID, &p.Asset, &p.Network, &amount, &p.Address, &p.Memo,
 		&origin, &status, &p.IsSubtract, &p.HeleketUUID, &p.TxID, &commission,
 		&p.FailureReason, &p.RequestedBy, &p.IdempotencyKey,
-		&p.CreatedAt, &p.UpdatedAt, &p.FinalizedAt)
+		&p.CreatedAt, &p.UpdatedAt, &p.FinalizedAt}
+	err := row.Scan(append(dest, extra...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return payout.Payout{}, ErrNotFound
 	}
@@ -75,51 +81,54 @@ func (s *Store) CreatePayout(ctx context.Context, p payout.Payout, actor string,
 	if err != nil {
 		return payout.Payout{}, false, fmt.Errorf("store: create payout %s: %w", p.ID, err)
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		stored, created, err = insertPayout(ctx, tx, p, amount)
-		if err != nil || !created {
-			return err
-		}
-		return insertEvent(ctx, tx, payout.Event{
-			PayoutID: stored.ID, To: stored.Status, Source: payout.SourceAPI, Actor: actor, Details: details,
-		})
-	})
+	detailsJSON, err := encodeDetails(details)
 	if err != nil {
 		return payout.Payout{}, false, fmt.Errorf("store: create payout %s: %w", p.ID, err)
 	}
-	return stored, created, nil
-}
-
-// insertPayout relies on ON CONFLICT DO NOTHING: a concurrent identical
-// insert waits for the first one to commit and then inserts nothing, so only
-// one caller ever writes the creation audit row.
-func insertPayout(ctx context.Context, tx pgx.Tx, p payout.Payout, amount string) (payout.Payout, bool, error) {
-	row := tx.QueryRow(ctx, `
-		INSERT INTO payouts (id, client_id, asset, network, amount, address, memo, origin,
-			status, is_subtract, requested_by, idempotency_key)
-		VALUES ($1, $2, $3, $4, $5::numeric, $6, $7, $8, $9, $10, $11, NULLIF($12, ''))
-		ON CONFLICT DO NOTHING
-		RETURNING `+payoutColumns,
+	stored, err = scanPayoutWith(s.pool.QueryRow(ctx, insertPayoutSQL,
 		p.ID, p.ClientID, p.Asset, p.Network, amount, p.Address, p.Memo, string(p.Origin),
-		string(p.Status), p.IsSubtract, p.RequestedBy, p.IdempotencyKey)
-	stored, err := scanPayout(row)
+		string(p.Status), p.IsSubtract, p.RequestedBy, p.IdempotencyKey, actor, detailsJSON))
 	if err == nil {
 		return stored, true, nil
 	}
 	if !errors.Is(err, ErrNotFound) {
-		return payout.Payout{}, false, fmt.Errorf("insert: %w", err)
+		return payout.Payout{}, false, fmt.Errorf("store: create payout %s: %w", p.ID, err)
 	}
-	existing, err := findExisting(ctx, tx, p)
+	// Nothing inserted: the payout exists. It may have been committed after
+	// the insert's snapshot, so it is read by a statement of its own.
+	existing, err := findExisting(ctx, s.pool, p)
 	if err != nil {
-		return payout.Payout{}, false, fmt.Errorf("load conflicting payout: %w", err)
+		return payout.Payout{}, false, fmt.Errorf("store: create payout %s: load conflicting payout: %w", p.ID, err)
 	}
 	return existing, false, nil
 }
 
+// insertPayoutSQL writes the payout and its creation audit row in one
+// statement (one round trip, one implicit transaction). ON CONFLICT DO
+// NOTHING makes a concurrent identical insert wait for the first to commit
+// and then write nothing, so only one caller ever writes the audit row.
+const insertPayoutSQL = `
+	WITH ins AS (
+		INSERT INTO payouts (id, client_id, asset, network, amount, address, memo, origin,
+			status, is_subtract, requested_by, idempotency_key)
+		VALUES ($1, $2, $3, $4, $5::numeric, $6, $7, $8, $9, $10, $11, NULLIF($12, ''))
+		ON CONFLICT DO NOTHING
+		RETURNING ` + payoutColumns + `
+	), ev AS (
+		INSERT INTO payout_events (payout_id, from_status, to_status, source, actor, details)
+		SELECT id, NULL, status, 'api', $13, $14::jsonb FROM ins
+	)
+	SELECT * FROM ins`
+
+// querier is a pool or a transaction.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
 // findExisting prefers the (client, key) match over the ID match because
 // the idempotency key is what the client promised to reuse.
-func findExisting(ctx context.Context, tx pgx.Tx, p payout.Payout) (payout.Payout, error) {
-	return scanPayout(tx.QueryRow(ctx, `
+func findExisting(ctx context.Context, q querier, p payout.Payout) (payout.Payout, error) {
+	return scanPayout(q.QueryRow(ctx, `
 		SELECT `+payoutColumns+` FROM payouts
 		WHERE id = $1 OR (client_id = $2 AND idempotency_key = NULLIF($3, ''))
 		ORDER BY (client_id = $2 AND idempotency_key = NULLIF($3, '')) IS TRUE DESC
@@ -150,51 +159,45 @@ func (s *Store) Apply(ctx context.Context, c payout.Change) (p payout.Payout, ap
 	if err != nil {
 		return payout.Payout{}, false, fmt.Errorf("store: apply to payout %s: %w", c.PayoutID, err)
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		cur, err := lockPayout(ctx, tx, c.PayoutID)
-		if err != nil {
-			return err
-		}
-		if !payout.CanTransition(cur.Status, c.To) {
-			p = cur
-			return nil
-		}
-		if p, err = updateStatus(ctx, tx, c, commission); err != nil {
-			return err
-		}
-		applied = true
-		return insertEvent(ctx, tx, payout.Event{
-			PayoutID: c.PayoutID, From: cur.Status, To: c.To, Source: c.Source, Actor: c.Actor,
-			Details: withFacts(c),
-		})
-	})
+	details, err := encodeDetails(withFacts(c))
+	if err != nil {
+		return payout.Payout{}, false, fmt.Errorf("store: apply to payout %s: %w", c.PayoutID, err)
+	}
+	var from string
+	p, err = scanPayoutWith(s.pool.QueryRow(ctx, applySQL, c.PayoutID, string(c.To), c.HeleketUUID, c.TxID,
+		commission, c.FailureReason, string(c.Source), c.Actor, details), &from, &applied)
 	if err != nil {
 		return payout.Payout{}, false, fmt.Errorf("store: apply %s to payout %s: %w", c.To, c.PayoutID, err)
 	}
 	return p, applied, nil
 }
 
-func lockPayout(ctx context.Context, tx pgx.Tx, id string) (payout.Payout, error) {
-	return scanPayout(tx.QueryRow(ctx, `SELECT `+payoutColumns+` FROM payouts WHERE id = $1 FOR UPDATE`, id))
-}
-
-// updateStatus leaves a stored fact alone when the change does not carry it.
+// applySQL locks the row, moves it when payout_can_transition (the same
+// rule as payout.CanTransition) allows, and writes the audit row, all in
+// one statement. When the move is refused it returns the row unchanged
+// with applied = false. A fact the change does not carry is left alone;
 // finalized_at and updated_at are set by the payouts_guard trigger.
-func updateStatus(ctx context.Context, tx pgx.Tx, c payout.Change, commission *string) (payout.Payout, error) {
-	p, err := scanPayout(tx.QueryRow(ctx, `
+const applySQL = `
+	WITH old AS (
+		SELECT id AS old_id, status AS old_status FROM payouts WHERE id = $1 FOR UPDATE
+	), upd AS (
 		UPDATE payouts SET status = $2,
 			heleket_uuid   = coalesce(NULLIF($3, ''), heleket_uuid),
 			txid           = coalesce(NULLIF($4, ''), txid),
 			commission     = coalesce($5::numeric, commission),
 			failure_reason = coalesce(NULLIF($6, ''), failure_reason)
-		WHERE id = $1
-		RETURNING `+payoutColumns,
-		c.PayoutID, string(c.To), c.HeleketUUID, c.TxID, commission, c.FailureReason))
-	if err != nil {
-		return payout.Payout{}, fmt.Errorf("update: %w", err)
-	}
-	return p, nil
-}
+		FROM old
+		WHERE id = old.old_id AND payout_can_transition(old.old_status, $2)
+		RETURNING ` + payoutColumns + `, old.old_status
+	), ev AS (
+		INSERT INTO payout_events (payout_id, from_status, to_status, source, actor, details)
+		SELECT id, old_status, status, $7, $8, $9::jsonb FROM upd
+	)
+	SELECT *, true FROM upd
+	UNION ALL
+	SELECT ` + payoutColumns + `, old.old_status, false
+	FROM payouts JOIN old ON id = old.old_id
+	WHERE NOT EXISTS (SELECT 1 FROM upd)`
 
 // withFacts copies the facts of a change into its audit details, so the
 // trail shows when each fact was learnt and from whom. Explicit details win.

@@ -17,37 +17,48 @@ type InboxEntry struct {
 	OrderID     string
 	HeleketUUID string
 	Status      string
-	PayoutID    string // empty when the order_id matches no payout
 }
 
-// InsertWebhook stores a webhook unless the same body was stored before.
-// Heleket resends until it gets a 2xx, so a duplicate is normal: it returns
-// the first copy's id, duplicate=true, and whether that copy was processed.
-func (s *Store) InsertWebhook(ctx context.Context, w InboxEntry) (id int64, duplicate bool, processed bool, err error) {
+// Received is what storing a webhook found out.
+type Received struct {
+	ID        int64
+	Duplicate bool   // the same body was stored before
+	Processed bool   // ... and was already handled
+	PayoutID  string // empty when the order_id matches no payout
+}
+
+// InsertWebhook stores a webhook unless the same body was stored before,
+// and resolves its order_id to a payout in the same statement. Heleket
+// resends until it gets a 2xx, so a duplicate is normal: it returns the
+// first copy, with whether that copy was processed.
+func (s *Store) InsertWebhook(ctx context.Context, w InboxEntry) (Received, error) {
 	sum := sha256.Sum256(w.Body)
 	body := w.Body
 	if body == nil {
 		body = []byte{} // an empty delivery is still evidence
 	}
-	err = s.pool.QueryRow(ctx, `
+	r := Received{}
+	err := s.pool.QueryRow(ctx, `
 		INSERT INTO webhook_inbox (body, body_sha256, verified, order_id, heleket_uuid, status, payout_id)
-		VALUES ($1, $2, $3, NULLIF($4, ''), NULLIF($5, ''), NULLIF($6, ''), NULLIF($7, ''))
+		VALUES ($1, $2, $3, NULLIF($4, ''), NULLIF($5, ''), NULLIF($6, ''),
+			(SELECT id FROM payouts WHERE id = NULLIF($4, '')))
 		ON CONFLICT (body_sha256) DO NOTHING
-		RETURNING id`,
-		body, sum[:], w.Verified, w.OrderID, w.HeleketUUID, w.Status, w.PayoutID).Scan(&id)
+		RETURNING id, coalesce(payout_id, '')`,
+		body, sum[:], w.Verified, w.OrderID, w.HeleketUUID, w.Status).Scan(&r.ID, &r.PayoutID)
 	if err == nil {
-		return id, false, false, nil
+		return r, nil
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
-		return 0, false, false, fmt.Errorf("store: insert webhook: %w", err)
+		return Received{}, fmt.Errorf("store: insert webhook: %w", err)
 	}
-	err = s.pool.QueryRow(ctx,
-		`SELECT id, processed_at IS NOT NULL FROM webhook_inbox WHERE body_sha256 = $1`, sum[:]).
-		Scan(&id, &processed)
+	r.Duplicate = true
+	err = s.pool.QueryRow(ctx, `
+		SELECT id, processed_at IS NOT NULL, coalesce(payout_id, '') FROM webhook_inbox WHERE body_sha256 = $1`,
+		sum[:]).Scan(&r.ID, &r.Processed, &r.PayoutID)
 	if err != nil {
-		return 0, false, false, fmt.Errorf("store: load duplicate webhook: %w", err)
+		return Received{}, fmt.Errorf("store: load duplicate webhook: %w", err)
 	}
-	return id, true, processed, nil
+	return r, nil
 }
 
 // MarkWebhookProcessed records that a webhook was handled; errText, if not

@@ -18,27 +18,30 @@ func TestInsertWebhookDedupesByBody(t *testing.T) {
 	body := []byte(`{"type":"payout","uuid":"u-1","order_id":"po1","status":"paid","sign":"x"}`)
 	entry := store.InboxEntry{Body: body, Verified: true, OrderID: "po1", HeleketUUID: "u-1", Status: "paid"}
 
-	id, dup, processed, err := s.InsertWebhook(ctx, entry)
+	first, err := s.InsertWebhook(ctx, entry)
 	require.NoError(t, err)
-	assert.False(t, dup)
-	assert.False(t, processed)
+	assert.False(t, first.Duplicate)
+	assert.False(t, first.Processed)
+	id := first.ID
 
-	again, dup, processed, err := s.InsertWebhook(ctx, entry)
+	again, err := s.InsertWebhook(ctx, entry)
 	require.NoError(t, err)
-	assert.True(t, dup)
-	assert.False(t, processed)
-	assert.Equal(t, id, again)
+	assert.True(t, again.Duplicate)
+	assert.False(t, again.Processed)
+	assert.Equal(t, id, again.ID)
 
 	require.NoError(t, s.MarkWebhookProcessed(ctx, id, ""))
-	again, dup, processed, err = s.InsertWebhook(ctx, entry)
+	again, err = s.InsertWebhook(ctx, entry)
 	require.NoError(t, err)
-	assert.True(t, dup)
-	assert.True(t, processed)
-	assert.Equal(t, id, again)
+	assert.True(t, again.Duplicate)
+	assert.True(t, again.Processed)
+	assert.Equal(t, id, again.ID)
 
-	other, dup, _, err := s.InsertWebhook(ctx, store.InboxEntry{Body: append(body, ' '), OrderID: "unknown"})
+	unknown, err := s.InsertWebhook(ctx, store.InboxEntry{Body: append(body, ' '), OrderID: "unknown"})
 	require.NoError(t, err)
-	assert.False(t, dup)
+	assert.False(t, unknown.Duplicate)
+	assert.Empty(t, unknown.PayoutID)
+	other := unknown.ID
 	assert.NotEqual(t, id, other)
 	require.NoError(t, s.MarkWebhookProcessed(ctx, other, "unknown order_id"))
 
@@ -52,4 +55,17 @@ func TestInsertWebhookDedupesByBody(t *testing.T) {
 	assert.Equal(t, "unknown order_id", *errText)
 
 	require.ErrorIs(t, s.MarkWebhookProcessed(ctx, 999999, ""), store.ErrNotFound)
+}
+
+func TestInsertWebhookResolvesThePayout(t *testing.T) {
+	t.Parallel()
+	s := testdb.Open(t)
+	p := create(t, s, newPayout("po-hook-1", "10"))
+	got, err := s.InsertWebhook(t.Context(), store.InboxEntry{Body: []byte(`{"order_id":"po-hook-1"}`), Verified: true, OrderID: p.ID})
+	require.NoError(t, err)
+	assert.Equal(t, p.ID, got.PayoutID)
+	again, err := s.InsertWebhook(t.Context(), store.InboxEntry{Body: []byte(`{"order_id":"po-hook-1"}`), Verified: true, OrderID: p.ID})
+	require.NoError(t, err)
+	assert.True(t, again.Duplicate)
+	assert.Equal(t, p.ID, again.PayoutID)
 }
