@@ -20,11 +20,15 @@ type Store struct {
 }
 
 // Open connects to dsn and checks the connection, so that a wrong address
-// fails at start-up instead of on the first request.
-func Open(ctx context.Context, dsn string) (*Store, error) {
+// fails at start-up instead of on the first request. configure may adjust
+// the pool's settings (the benchmark adds a query tracer).
+func Open(ctx context.Context, dsn string, configure ...func(*pgxpool.Config)) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: parse database DSN: %w", err)
+	}
+	for _, f := range configure {
+		f(cfg)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -1,0 +1,167 @@
+// Package bench measures the payout path against the engine's own ceiling,
+// side by side in one run on one machine: the figures that matter are the
+// ratio and the per-payout costs, which do not depend on the machine's
+// speed the way absolute times do.
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shopspring/decimal"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/heleket-payouts/payouts/activities"
+	"github.com/heleket-payouts/payouts/heleket"
+	"github.com/heleket-payouts/payouts/heleket/sandbox"
+	"github.com/heleket-payouts/payouts/httpapi"
+	"github.com/heleket-payouts/payouts/internal/devtemporal"
+	"github.com/heleket-payouts/payouts/internal/testdb"
+	"github.com/heleket-payouts/payouts/payout"
+	"github.com/heleket-payouts/payouts/starter"
+	"github.com/heleket-payouts/payouts/store"
+	"github.com/heleket-payouts/payouts/worker"
+	"github.com/heleket-payouts/payouts/workflows"
+)
+
+const (
+	benchMerchant   = "00000000-0000-4000-8000-0000000bench"
+	benchKey        = "bench-payout-key-0000000000000000"
+	benchToken      = "bench-admin-token-00000000000000"
+	productQueue    = "bench-payouts"
+	ceilingQueue    = "bench-ceiling"
+	benchAdminName  = "bench"
+	webhookWaitBase = 10 * time.Minute // a late webhook would show as a poll
+)
+
+// env is everything one benchmark run starts, and stops.
+type env struct {
+	temporal *devtemporal.Server
+	dropDB   func(context.Context) error
+	sandbox  *sandbox.Sandbox
+	store    *store.Store
+	sql      *sqlCounter
+	client   client.Client
+	workers  []sdkworker.Worker
+	api      *http.Server
+	apiURL   string
+}
+
+func start(ctx context.Context, o Options) (*env, error) {
+	e := &env{sql: &sqlCounter{}}
+	steps := []func(context.Context, Options) error{e.startTemporal, e.startDatabase, e.startSandbox, e.startWorkers, e.startAPI}
+	for _, step := range steps {
+		if err := step(ctx, o); err != nil {
+			return nil, errors.Join(err, e.close())
+		}
+	}
+	return e, nil
+}
+
+func (e *env) startTemporal(ctx context.Context, _ Options) error {
+	srv, err := devtemporal.Start(ctx, devtemporal.Options{})
+	if err != nil {
+		return fmt.Errorf("start Temporal dev server: %w", err)
+	}
+	e.temporal = srv
+	c, err := client.DialContext(ctx, client.Options{HostPort: srv.HostPort(), Logger: tlog.NewStructuredLogger(quiet())})
+	if err != nil {
+		return fmt.Errorf("connect to Temporal: %w", err)
+	}
+	e.client = c
+	return nil
+}
+
+func (e *env) startDatabase(ctx context.Context, o Options) error {
+	dsn, drop, err := testdb.Create(ctx, o.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("create benchmark database (is PostgreSQL running? pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start): %w", err)
+	}
+	e.dropDB = drop
+	e.store, err = store.Open(ctx, dsn, func(c *pgxpool.Config) {
+		c.ConnConfig.Tracer = e.sql
+		c.MaxConns = int32(max(8, o.Concurrency))
+	})
+	return err
+}
+
+func (e *env) startSandbox(context.Context, Options) error {
+	e.sandbox = sandbox.New(sandbox.Config{MerchantID: benchMerchant, APIKey: benchKey, SettleAfter: 0,
+		Balances: map[string]decimal.Decimal{"USDT": decimal.New(1, 12)}, WebhookRetry: 100 * time.Millisecond})
+	return e.sandbox.Start("127.0.0.1:0")
+}
+
+func (e *env) startWorkers(_ context.Context, o Options) error {
+	hc, err := heleket.New(heleket.Config{BaseURL: e.sandbox.URL(), MerchantID: benchMerchant, APIKey: benchKey})
+	if err != nil {
+		return err
+	}
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	e.apiURL = "http://" + listener.Addr().String()
+	e.api = &http.Server{Handler: nil, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = e.api.Serve(listener) }() // Serve ends with ErrServerClosed at close
+	acts := &activities.Activities{Store: e.store, Heleket: hc, CallbackURL: e.apiURL + "/payouts/webhook"}
+	opts := sdkworker.Options{}
+	product := worker.New(e.client, productQueue, acts, opts)
+	ceiling := sdkworker.New(e.client, ceilingQueue, opts)
+	ceiling.RegisterWorkflowWithOptions(CeilingWorkflow, workflow.RegisterOptions{Name: "Ceiling"})
+	ceiling.RegisterActivity(Noop)
+	ceiling.RegisterActivity(NoopLocal)
+	for _, w := range []sdkworker.Worker{product, ceiling} {
+		if err := w.Start(); err != nil {
+			return fmt.Errorf("start worker: %w", err)
+		}
+		e.workers = append(e.workers, w)
+	}
+	return nil
+}
+
+func (e *env) startAPI(context.Context, Options) error {
+	e.api.Handler = httpapi.New(httpapi.Deps{
+		Store: e.store, Temporal: e.client, HeleketAPIKey: benchKey, FeeFromBalance: true,
+		Starter:     &starter.Starter{Client: e.client, TaskQueue: productQueue, Timing: workflows.Timing{WebhookWait: webhookWaitBase, PollInitial: time.Second, PollMax: time.Minute}},
+		AdminTokens: map[string]string{benchAdminName: benchToken}, Limits: payout.Limits{}, Logger: quiet(),
+	})
+	return nil
+}
+
+func (e *env) close() error {
+	var errs []error
+	if e.api != nil {
+		errs = append(errs, e.api.Close())
+	}
+	for _, w := range e.workers {
+		w.Stop()
+	}
+	if e.client != nil {
+		e.client.Close()
+	}
+	if e.store != nil {
+		e.store.Close()
+	}
+	if e.sandbox != nil {
+		errs = append(errs, e.sandbox.Close())
+	}
+	if e.dropDB != nil {
+		errs = append(errs, e.dropDB(context.Background()))
+	}
+	if e.temporal != nil {
+		errs = append(errs, e.temporal.Stop())
+	}
+	return errors.Join(errs...)
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

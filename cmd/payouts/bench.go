@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"text/tabwriter"
+
+	"github.com/heleket-payouts/payouts/bench"
+	"github.com/heleket-payouts/payouts/internal/testdb"
+)
+
+// runBench measures the payout path against the engine's ceiling; see
+// docs/PERFORMANCE.md.
+func runBench(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	n := fs.Int("n", 200, "payouts (and ceiling workflows) to run")
+	c := fs.Int("c", 16, "requests in flight, the same for the ceiling and the product")
+	jsonFile := fs.String("json", "", "also write the figures as JSON to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	dsn := os.Getenv("DATABASE_URL")
+	if dsn == "" {
+		dsn = testdb.DefaultDSN
+	}
+	res, err := bench.Run(ctx, bench.Options{N: *n, Concurrency: *c, DatabaseURL: dsn, Progress: os.Stderr})
+	if err != nil {
+		return err
+	}
+	printBench(res)
+	if *jsonFile == "" {
+		return nil
+	}
+	data, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode figures: %w", err)
+	}
+	if err := os.WriteFile(*jsonFile, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", *jsonFile, err)
+	}
+	return nil
+}
+
+func printBench(r bench.Result) {
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	rows := [][2]string{
+		{"payouts / concurrency / CPUs", fmt.Sprintf("%d / %d / %d", r.Payouts, r.Concurrency, r.CPUs)},
+		{"engine ceiling", fmt.Sprintf("%.1f workflows/s", r.CeilingPerSec)},
+		{"product", fmt.Sprintf("%.1f payouts/s", r.PayoutsPerSec)},
+		{"ratio product/ceiling", fmt.Sprintf("%.2f", r.Ratio)},
+		{"POST -> 202 p50/p95/p99", fmt.Sprintf("%.1f / %.1f / %.1f ms", r.AcceptP50Ms, r.AcceptP95Ms, r.AcceptP99Ms)},
+		{"request -> final p50/p95/p99", fmt.Sprintf("%.1f / %.1f / %.1f ms", r.P50Ms, r.P95Ms, r.P99Ms)},
+		{"history events per payout (ceiling)", fmt.Sprintf("%.1f (%.1f)", r.HistoryEventsPerPayout, r.CeilingHistoryEvents)},
+		{"state transitions per payout (ceiling)", fmt.Sprintf("%.1f (%.1f)", r.StateTransitionsPerPayout, r.CeilingStateTransitions)},
+		{"history bytes per payout", fmt.Sprintf("%.0f", r.HistoryBytesPerPayout)},
+		{"SQL statements per payout", fmt.Sprintf("%.2f", r.SQLStatementsPerPayout)},
+		{"Heleket calls per payout", fmt.Sprintf("%.2f", r.HeleketCallsPerPayout)},
+		{"polls per payout", fmt.Sprintf("%.2f", r.PollsPerPayout)},
+		{"payouts not paid", fmt.Sprintf("%d", r.NotPaid)},
+	}
+	for _, path := range slices.Sorted(maps.Keys(r.HeleketCallsByEndpoint)) {
+		rows = append(rows, [2]string{"  Heleket " + path, fmt.Sprintf("%.2f per payout", r.HeleketCallsByEndpoint[path])})
+	}
+	for _, row := range rows {
+		fmt.Fprintf(w, "%s\t%s\n", row[0], row[1])
+	}
+	_ = w.Flush() // stdout
+}
