@@ -14,6 +14,9 @@ type HeleketUpdate struct {
 	Final      bool                `json:"final"`
 	TxID       string              `json:"txid,omitempty"`
 	Commission decimal.NullDecimal `json:"commission"`
+	// Source says who passed the update on when it reaches a workflow by
+	// signal: empty means a webhook, reconciliation sets its own.
+	Source Source `json:"source,omitempty"`
 }
 
 // UpdateFromPayout reads an update from a Heleket payout object.

@@ -35,6 +35,7 @@ func Payout(ctx workflow.Context, in PayoutInput) (PayoutState, error) {
 	if err := r.registerDecisions(ctx); err != nil {
 		return r.state, err
 	}
+	WatchAttention(ctx)
 	if err := r.run(ctx); err != nil {
 		return r.state, err
 	}
@@ -193,15 +194,19 @@ func (r *payoutRun) waitOnce(ctx workflow.Context, wait time.Duration, polling b
 // workflow but is confirmed with Heleket's API before it is recorded.
 func (r *payoutRun) onWebhook(ctx workflow.Context, upd payout.HeleketUpdate) error {
 	r.state.Webhooks++
+	source := payout.SourceWebhook
+	if upd.Source != "" {
+		source = upd.Source
+	}
 	if !upd.Final {
-		return r.apply(ctx, upd, payout.SourceWebhook)
+		return r.apply(ctx, upd, source)
 	}
 	r.setPhase(ctx, "confirming webhook with Heleket")
 	var confirmed payout.HeleketUpdate
 	if err := workflow.ExecuteLocalActivity(statusCtx(ctx), acts.Status, r.p.ID).Get(ctx, &confirmed); err != nil {
 		return fmt.Errorf("confirm webhook: %w", err)
 	}
-	return r.apply(ctx, confirmed, payout.SourceWebhook)
+	return r.apply(ctx, confirmed, source)
 }
 
 func (r *payoutRun) poll(ctx workflow.Context) error {
