@@ -1,0 +1,98 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/heleket-payouts/payouts/payout"
+	"github.com/heleket-payouts/payouts/store"
+)
+
+// walletRequest is the body of PUT /clients/{client_id}/wallets. Default is
+// a pointer because it is required: a PUT that only meant to change a memo
+// must not demote the client's default wallet by leaving the field out.
+type walletRequest struct {
+	Asset   string `json:"asset"`
+	Network string `json:"network"`
+	Address string `json:"address"`
+	Memo    string `json:"memo"`
+	Default *bool  `json:"default"`
+}
+
+// walletView shows a wallet the way payoutView shows a payout's
+// destination: masked. There is no hash of the full address either: wallet
+// addresses are public on chain, so a hash would confirm any guess.
+type walletView struct {
+	ClientID  string    `json:"client_id"`
+	Asset     string    `json:"asset"`
+	Network   string    `json:"network"`
+	Address   string    `json:"address_masked"`
+	Memo      string    `json:"memo,omitempty"`
+	Default   bool      `json:"default"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func walletViewOf(w store.Wallet) walletView {
+	return walletView{
+		ClientID: w.ClientID, Asset: w.Asset, Network: w.Network, Address: maskAddress(w.Address),
+		Memo: w.Memo, Default: w.IsDefault, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
+	}
+}
+
+// putWallet creates a client's wallet or updates its memo and default
+// flag; the wallet is identified by client, asset, network and address.
+func (s *server) putWallet(w http.ResponseWriter, r *http.Request) {
+	var body walletRequest
+	if msg, ok := decodeJSON(w, r, &body); !ok {
+		writeError(w, http.StatusBadRequest, msg, nil)
+		return
+	}
+	valid, fields := payout.ValidateWallet(payout.WalletRequest{
+		ClientID: chi.URLParam(r, "client_id"), Asset: body.Asset, Network: body.Network,
+		Address: body.Address, Memo: body.Memo, IsDefault: body.Default != nil && *body.Default,
+	})
+	if body.Default == nil {
+		if fields == nil {
+			fields = payout.FieldErrors{}
+		}
+		fields.Add("default", "is required: true makes this the client's default wallet for the asset on the network")
+	}
+	if !fields.Empty() {
+		writeError(w, http.StatusUnprocessableEntity, "invalid wallet", fields)
+		return
+	}
+	stored, err := s.Store.UpsertWallet(r.Context(), store.Wallet{
+		ClientID: valid.ClientID, Asset: valid.Asset, Network: valid.Network, Address: valid.Address,
+		Memo: valid.Memo, IsDefault: valid.IsDefault,
+	})
+	if err != nil {
+		s.log.Error("save wallet", "client_id", valid.ClientID, "asset", valid.Asset, "network", valid.Network, "error", err)
+		writeError(w, http.StatusInternalServerError, "could not save the wallet", nil)
+		return
+	}
+	s.log.Info("wallet saved", "client_id", stored.ClientID, "asset", stored.Asset, "network", stored.Network,
+		"default", stored.IsDefault, "by", adminName(r.Context()))
+	writeJSON(w, http.StatusOK, walletViewOf(stored))
+}
+
+func (s *server) listWallets(w http.ResponseWriter, r *http.Request) {
+	clientID := chi.URLParam(r, "client_id")
+	if fields := payout.ValidateClientID(clientID); fields != nil {
+		writeError(w, http.StatusUnprocessableEntity, "invalid client id", fields)
+		return
+	}
+	wallets, err := s.Store.ListWallets(r.Context(), clientID)
+	if err != nil {
+		s.log.Error("list wallets", "client_id", clientID, "error", err)
+		writeError(w, http.StatusInternalServerError, "could not load the wallets", nil)
+		return
+	}
+	items := make([]walletView, 0, len(wallets))
+	for _, wallet := range wallets {
+		items = append(items, walletViewOf(wallet))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"client_id": clientID, "items": items})
+}
