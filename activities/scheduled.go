@@ -1,0 +1,77 @@
+package activities
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/heleket-payouts/payouts/payout"
+	"github.com/heleket-payouts/payouts/store"
+)
+
+// ScheduleStore is the part of the store a scheduled run reads.
+type ScheduleStore interface {
+	GetSchedule(ctx context.Context, id string) (store.Schedule, error)
+	DefaultWallet(ctx context.Context, clientID, asset, network string) (store.Wallet, error)
+}
+
+// Error types of PrepareScheduledPayout that retrying cannot fix.
+const (
+	// ErrTypeScheduleGone: the schedule was deleted after this run was
+	// due; the run pays nothing.
+	ErrTypeScheduleGone = "ScheduleGone"
+	// ErrTypeNoDefaultWallet: the schedule pays the client's default
+	// wallet and the client has none for the asset and network.
+	ErrTypeNoDefaultWallet = "NoDefaultWallet"
+)
+
+// ScheduledRun identifies one run of a recurring payout.
+type ScheduledRun struct {
+	ScheduleID  string    `json:"schedule_id"`
+	PayoutID    string    `json:"payout_id"`
+	ScheduledAt time.Time `json:"scheduled_at"`
+}
+
+// PrepareScheduledPayout builds the payout of one scheduled run from the
+// schedule's stored definition, resolving the client's default wallet now
+// when the schedule has no fixed address, so a wallet change applies to
+// the runs after it.
+func (a *Activities) PrepareScheduledPayout(ctx context.Context, run ScheduledRun) (payout.Payout, error) {
+	if a.Schedules == nil {
+		return payout.Payout{}, errors.New("prepare scheduled payout: worker has no schedule store configured")
+	}
+	sc, err := a.Schedules.GetSchedule(ctx, run.ScheduleID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && sc.DeletedAt != nil) {
+		return payout.Payout{}, temporal.NewNonRetryableApplicationError(
+			"schedule "+run.ScheduleID+" no longer exists", ErrTypeScheduleGone, err)
+	}
+	if err != nil {
+		return payout.Payout{}, fmt.Errorf("prepare scheduled payout %s: %w", run.PayoutID, err)
+	}
+	address, memo := sc.Address, sc.Memo
+	if address == "" {
+		w, err := a.Schedules.DefaultWallet(ctx, sc.ClientID, sc.Asset, sc.Network)
+		if errors.Is(err, store.ErrNotFound) {
+			return payout.Payout{}, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("client %s has no default %s wallet on %s", sc.ClientID, sc.Asset, sc.Network),
+				ErrTypeNoDefaultWallet, err)
+		}
+		if err != nil {
+			return payout.Payout{}, fmt.Errorf("prepare scheduled payout %s: %w", run.PayoutID, err)
+		}
+		address, memo = w.Address, cmp.Or(memo, w.Memo)
+	}
+	status := payout.StatusRequested
+	if sc.NeedsApproval {
+		status = payout.StatusAwaitingApproval
+	}
+	return payout.Payout{
+		ID: run.PayoutID, ClientID: sc.ClientID, Asset: sc.Asset, Network: sc.Network, Amount: sc.Amount,
+		Address: address, Memo: memo, Origin: payout.OriginScheduled, Status: status,
+		IsSubtract: sc.IsSubtract, RequestedBy: sc.CreatedBy,
+	}, nil
+}

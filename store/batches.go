@@ -1,0 +1,246 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/shopspring/decimal"
+
+	"github.com/heleket-payouts/payouts/payout"
+)
+
+// Batch is a stored bonus campaign: the request's identity, not its rows
+// (those are payouts, linked through payout_batch_items).
+type Batch struct {
+	ID             string    `json:"id"`
+	IdempotencyKey string    `json:"-"`
+	Fingerprint    []byte    `json:"-"`
+	RowCount       int       `json:"rows"`
+	RequestedBy    string    `json:"requested_by"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+// BatchGroup is one (asset, status) cell of a batch's progress.
+type BatchGroup struct {
+	Asset      string
+	Status     payout.Status
+	Count      int
+	Amount     decimal.Decimal
+	NotStarted int // rows whose workflow start is not yet acknowledged
+}
+
+// BatchSummary is a batch with its progress.
+type BatchSummary struct {
+	Batch
+	Groups []BatchGroup
+}
+
+// uniqueViolation is PostgreSQL's SQLSTATE for a duplicate key.
+const uniqueViolation = "23505"
+
+const batchColumns = `id, idempotency_key, fingerprint, row_count, requested_by, created_at`
+
+func scanBatch(row pgx.Row) (Batch, error) {
+	var b Batch
+	err := row.Scan(&b.ID, &b.IdempotencyKey, &b.Fingerprint, &b.RowCount, &b.RequestedBy, &b.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Batch{}, ErrNotFound
+	}
+	return b, err
+}
+
+// CreateBatch stores a batch, one payout per row (in row order) and their
+// creation audit rows, all in one transaction: either the whole campaign is
+// recorded as requested or nothing is. When a batch with the same ID exists
+// (a repeat, or a concurrent identical request that committed first),
+// nothing is written and the existing batch is returned with created=false;
+// the caller compares fingerprints.
+func (s *Store) CreateBatch(ctx context.Context, b Batch, payouts []payout.Payout) (stored Batch, created bool, err error) {
+	if len(payouts) != b.RowCount || b.RowCount == 0 {
+		return Batch{}, false, fmt.Errorf("store: create batch %s: %d payouts for %d rows", b.ID, len(payouts), b.RowCount)
+	}
+	cols, err := payoutArrays(payouts)
+	if err != nil {
+		return Batch{}, false, fmt.Errorf("store: create batch %s: %w", b.ID, err)
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		stored, err = scanBatch(tx.QueryRow(ctx, `
+			INSERT INTO payout_batches (id, idempotency_key, fingerprint, row_count, requested_by)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT DO NOTHING
+			RETURNING `+batchColumns, b.ID, b.IdempotencyKey, b.Fingerprint, b.RowCount, b.RequestedBy))
+		if errors.Is(err, ErrNotFound) {
+			stored, err = scanBatch(tx.QueryRow(ctx, `SELECT `+batchColumns+` FROM payout_batches WHERE id = $1`, b.ID))
+			return err
+		}
+		if err != nil {
+			return fmt.Errorf("insert batch: %w", err)
+		}
+		created = true
+		return insertBatchPayouts(ctx, tx, stored, payouts[0], cols)
+	})
+	if err != nil {
+		return Batch{}, false, fmt.Errorf("store: create batch %s: %w", b.ID, err)
+	}
+	return stored, created, nil
+}
+
+// batchArrays are the per-row columns of a batch, one array per column, so
+// that any number of rows is inserted by one statement (unnest) instead of
+// one round trip per row.
+type batchArrays struct {
+	ids, clients, assets, networks, amounts, addresses, memos, statuses []string
+}
+
+func payoutArrays(ps []payout.Payout) (batchArrays, error) {
+	n := len(ps)
+	a := batchArrays{make([]string, n), make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n), make([]string, n), make([]string, n), make([]string, n)}
+	for i, p := range ps {
+		amount, err := numericParam("amount", p.Amount)
+		if err != nil {
+			return batchArrays{}, fmt.Errorf("row %d: %w", i, err)
+		}
+		a.ids[i], a.clients[i], a.assets[i], a.networks[i] = p.ID, p.ClientID, p.Asset, p.Network
+		a.amounts[i], a.addresses[i], a.memos[i], a.statuses[i] = amount, p.Address, p.Memo, string(p.Status)
+	}
+	return a, nil
+}
+
+// insertBatchPayouts writes the payouts, their audit rows and the batch
+// items. Every payout must be new: a row that already exists means the IDs
+// collided with something else, and the whole batch is refused rather than
+// silently adopting a payout it did not create (a plain INSERT, which is
+// also faster than ON CONFLICT's speculative insertion). The batch's
+// requester is every row's requester and audit actor; origin and fee
+// policy, the same for every row, come from the first payout; the status
+// varies (requested, or awaiting_approval above a threshold).
+func insertBatchPayouts(ctx context.Context, tx pgx.Tx, b Batch, first payout.Payout, a batchArrays) error {
+	_, err := tx.Exec(ctx, `
+		WITH ins AS (
+			INSERT INTO payouts (id, client_id, asset, network, amount, address, memo, origin,
+				status, is_subtract, requested_by)
+			SELECT r.id, r.client_id, r.asset, r.network, r.amount::numeric, r.address, r.memo, $9,
+				r.status, $10, $11
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+				AS r(id, client_id, asset, network, amount, address, memo, status)
+			RETURNING id, status
+		)
+		INSERT INTO payout_events (payout_id, to_status, source, actor, details)
+		SELECT id, status, 'api', $11, jsonb_build_object('via', 'batch', 'batch_id', $12::text)
+		FROM ins`,
+		a.ids, a.clients, a.assets, a.networks, a.amounts, a.addresses, a.memos, a.statuses,
+		string(first.Origin), first.IsSubtract, b.RequestedBy, b.ID)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == uniqueViolation {
+		return fmt.Errorf("insert payouts: a payout ID of the batch already exists: %w", err)
+	}
+	if err != nil {
+		return fmt.Errorf("insert payouts: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO payout_batch_items (batch_id, row_index, payout_id)
+		SELECT $1, r.ord - 1, r.id FROM unnest($2::text[]) WITH ORDINALITY AS r(id, ord)`,
+		b.ID, a.ids); err != nil {
+		return fmt.Errorf("insert batch items: %w", err)
+	}
+	return nil
+}
+
+// GetBatch returns the batch or ErrNotFound.
+func (s *Store) GetBatch(ctx context.Context, id string) (Batch, error) {
+	b, err := scanBatch(s.pool.QueryRow(ctx, `SELECT `+batchColumns+` FROM payout_batches WHERE id = $1`, id))
+	if err != nil {
+		return Batch{}, fmt.Errorf("store: get batch %s: %w", id, err)
+	}
+	return b, nil
+}
+
+// BatchPayoutsToStart returns the batch's payouts, in row order, whose
+// workflow start has not been acknowledged and that are not final yet.
+// payoutColumns needs no table prefix: the item columns have other names.
+func (s *Store) BatchPayoutsToStart(ctx context.Context, batchID string) ([]payout.Payout, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT `+payoutColumns+`
+		FROM payout_batch_items i JOIN payouts p ON p.id = i.payout_id
+		WHERE i.batch_id = $1 AND i.started_at IS NULL
+			AND p.status NOT IN ('paid', 'failed', 'cancelled', 'rejected', 'expired')
+		ORDER BY i.row_index`, batchID)
+	if err != nil {
+		return nil, fmt.Errorf("store: payouts to start of batch %s: %w", batchID, err)
+	}
+	out, err := scanPayouts(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store: payouts to start of batch %s: %w", batchID, err)
+	}
+	return out, nil
+}
+
+// MarkBatchStarted records that the payouts' workflows were started.
+func (s *Store) MarkBatchStarted(ctx context.Context, batchID string, payoutIDs []string) error {
+	if len(payoutIDs) == 0 {
+		return nil
+	}
+	_, err := s.pool.Exec(ctx, `
+		UPDATE payout_batch_items SET started_at = now()
+		WHERE batch_id = $1 AND payout_id = ANY($2::text[]) AND started_at IS NULL`, batchID, payoutIDs)
+	if err != nil {
+		return fmt.Errorf("store: mark %d payouts of batch %s started: %w", len(payoutIDs), batchID, err)
+	}
+	return nil
+}
+
+// BatchSummary returns the batch with counts and sums per asset and status,
+// from one aggregate query. ErrNotFound when there is no such batch.
+func (s *Store) BatchSummary(ctx context.Context, id string) (BatchSummary, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT b.id, b.idempotency_key, b.fingerprint, b.row_count, b.requested_by, b.created_at,
+			p.asset, p.status, count(*), sum(p.amount)::text, count(*) FILTER (WHERE i.started_at IS NULL)
+		FROM payout_batches b
+			JOIN payout_batch_items i ON i.batch_id = b.id
+			JOIN payouts p ON p.id = i.payout_id
+		WHERE b.id = $1
+		GROUP BY b.id, p.asset, p.status
+		ORDER BY p.asset, p.status`, id)
+	if err != nil {
+		return BatchSummary{}, fmt.Errorf("store: summary of batch %s: %w", id, err)
+	}
+	sum, err := scanSummary(rows)
+	if err != nil {
+		return BatchSummary{}, fmt.Errorf("store: summary of batch %s: %w", id, err)
+	}
+	return sum, nil
+}
+
+func scanSummary(rows pgx.Rows) (BatchSummary, error) {
+	defer rows.Close()
+	var out BatchSummary
+	for rows.Next() {
+		var (
+			g              BatchGroup
+			status, amount string
+		)
+		b := &out.Batch
+		if err := rows.Scan(&b.ID, &b.IdempotencyKey, &b.Fingerprint, &b.RowCount, &b.RequestedBy, &b.CreatedAt,
+			&g.Asset, &status, &g.Count, &amount, &g.NotStarted); err != nil {
+			return BatchSummary{}, err
+		}
+		g.Status = payout.Status(status)
+		var err error
+		if g.Amount, err = parseNumeric("amount", amount); err != nil {
+			return BatchSummary{}, err
+		}
+		out.Groups = append(out.Groups, g)
+	}
+	if err := rows.Err(); err != nil {
+		return BatchSummary{}, err
+	}
+	if out.ID == "" {
+		return BatchSummary{}, ErrNotFound
+	}
+	return out, nil
+}

@@ -1,0 +1,128 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+)
+
+// Schedule is a recurring payout's definition: what each run pays. The
+// timing and the paused state live in the Temporal schedule of the same ID.
+type Schedule struct {
+	ID            string
+	ClientID      string
+	Name          string
+	Asset         string
+	Network       string
+	Amount        decimal.Decimal
+	Address       string // empty: the client's default wallet at each run
+	Memo          string
+	IsSubtract    bool
+	NeedsApproval bool   // each run's payout waits for a second admin
+	Spec          []byte // JSON, as the API received it (normalised)
+	CreatedBy     string
+	CreatedAt     time.Time
+	DeletedAt     *time.Time
+}
+
+const scheduleColumns = `id, client_id, name, asset, network, amount::text, coalesce(address, ''), memo,
+	is_subtract, needs_approval, spec, created_by, created_at, deleted_at`
+
+func scanSchedule(row pgx.Row) (Schedule, error) {
+	var (
+		sc     Schedule
+		amount string
+	)
+	err := row.Scan(&sc.ID, &sc.ClientID, &sc.Name, &sc.Asset, &sc.Network, &amount, &sc.Address, &sc.Memo,
+		&sc.IsSubtract, &sc.NeedsApproval, &sc.Spec, &sc.CreatedBy, &sc.CreatedAt, &sc.DeletedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Schedule{}, ErrNotFound
+	}
+	if err != nil {
+		return Schedule{}, err
+	}
+	sc.Amount, err = parseNumeric("amount", amount)
+	return sc, err
+}
+
+// CreateSchedule stores a schedule's definition. If the ID is taken (a
+// repeat, or a deleted schedule of the same name), nothing is written and
+// the stored row is returned with created=false for the caller to compare.
+func (s *Store) CreateSchedule(ctx context.Context, sc Schedule) (stored Schedule, created bool, err error) {
+	amount, err := numericParam("amount", sc.Amount)
+	if err != nil {
+		return Schedule{}, false, fmt.Errorf("store: create schedule %s: %w", sc.ID, err)
+	}
+	stored, err = scanSchedule(s.pool.QueryRow(ctx, `
+		INSERT INTO payout_schedules (id, client_id, name, asset, network, amount, address, memo,
+			is_subtract, needs_approval, spec, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6::numeric, NULLIF($7, ''), $8, $9, $10, $11::jsonb, $12)
+		ON CONFLICT DO NOTHING
+		RETURNING `+scheduleColumns,
+		sc.ID, sc.ClientID, sc.Name, sc.Asset, sc.Network, amount, sc.Address, sc.Memo,
+		sc.IsSubtract, sc.NeedsApproval, sc.Spec, sc.CreatedBy))
+	if err == nil {
+		return stored, true, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return Schedule{}, false, fmt.Errorf("store: create schedule %s: %w", sc.ID, err)
+	}
+	stored, err = s.GetSchedule(ctx, sc.ID)
+	return stored, false, err
+}
+
+// GetSchedule returns the schedule, deleted or not, or ErrNotFound.
+func (s *Store) GetSchedule(ctx context.Context, id string) (Schedule, error) {
+	sc, err := scanSchedule(s.pool.QueryRow(ctx, `SELECT `+scheduleColumns+` FROM payout_schedules WHERE id = $1`, id))
+	if err != nil {
+		return Schedule{}, fmt.Errorf("store: get schedule %s: %w", id, err)
+	}
+	return sc, nil
+}
+
+// ListSchedules returns a client's schedules that are not deleted, by name.
+func (s *Store) ListSchedules(ctx context.Context, clientID string) ([]Schedule, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT `+scheduleColumns+` FROM payout_schedules
+		WHERE client_id = $1 AND deleted_at IS NULL ORDER BY name`, clientID)
+	if err != nil {
+		return nil, fmt.Errorf("store: list schedules of client %s: %w", clientID, err)
+	}
+	defer rows.Close()
+	var out []Schedule
+	for rows.Next() {
+		sc, err := scanSchedule(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list schedules of client %s: %w", clientID, err)
+		}
+		out = append(out, sc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list schedules of client %s: %w", clientID, err)
+	}
+	return out, nil
+}
+
+// DeleteSchedule marks a schedule deleted. The row stays: its ID keeps
+// naming the payouts it made, and a run already under way sees the mark
+// and pays nothing. Deleting twice is a no-op.
+func (s *Store) DeleteSchedule(ctx context.Context, id string) error {
+	if _, err := s.pool.Exec(ctx, `
+		UPDATE payout_schedules SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL`, id); err != nil {
+		return fmt.Errorf("store: delete schedule %s: %w", id, err)
+	}
+	return nil
+}
+
+// PurgeSchedule removes a schedule row that never reached Temporal (Temporal
+// refused it), so the refused request leaves nothing behind.
+func (s *Store) PurgeSchedule(ctx context.Context, id string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM payout_schedules WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("store: purge schedule %s: %w", id, err)
+	}
+	return nil
+}
