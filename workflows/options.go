@@ -29,6 +29,9 @@ func submitCtx(ctx workflow.Context) workflow.Context {
 	return heleketCtx(ctx, "create payout at Heleket")
 }
 
+// The call itself is bounded by the client's 15 s timeout; the retry
+// interval is capped at a minute so a payout recovers quickly once Heleket
+// (or a crashed worker) is back.
 func heleketCtx(ctx workflow.Context, summary string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
@@ -36,7 +39,7 @@ func heleketCtx(ctx workflow.Context, summary string) workflow.Context {
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,
-			MaximumInterval:        5 * time.Minute,
+			MaximumInterval:        time.Minute,
 			NonRetryableErrorTypes: []string{"HeleketRejected"},
 		},
 	})
@@ -51,7 +54,7 @@ func statusCtx(ctx workflow.Context) workflow.Context {
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,
-			MaximumInterval:    5 * time.Minute,
+			MaximumInterval:    time.Minute,
 		},
 	})
 }

@@ -1,0 +1,194 @@
+//go:build chaos
+
+package chaos_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/heleket-payouts/payouts/chaos"
+	"github.com/heleket-payouts/payouts/heleket"
+)
+
+// TestChaos runs CHAOS_PAYOUTS payouts through the API while the monkeys
+// break things, then lets everything settle and checks the invariants.
+// Replay a run with the CHAOS_SEED it printed.
+func TestChaos(t *testing.T) {
+	cfg, err := chaos.ConfigFromEnv()
+	require.NoError(t, err)
+	began := time.Now()
+	say := func(format string, args ...any) {
+		fmt.Printf("chaos %6s  %s\n", time.Since(began).Round(time.Second), fmt.Sprintf(format, args...))
+	}
+	say("seed %d, %d payouts; replay with CHAOS_SEED=%d CHAOS_PAYOUTS=%d make chaos", cfg.Seed, cfg.Payouts, cfg.Seed, cfg.Payouts)
+	t.Cleanup(func() {
+		if t.Failed() {
+			say("FAILED; replay with CHAOS_SEED=%d CHAOS_PAYOUTS=%d make chaos", cfg.Seed, cfg.Payouts)
+		}
+	})
+
+	stack := chaos.StartStack(t, stackOptions(t, cfg, say))
+	plan := chaos.NewPlan(cfg.Seed, cfg.Payouts)
+	for _, addr := range plan.FailAddresses {
+		stack.Sandbox.ForceOutcome(addr, heleket.StatusFail)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.MaxChaos+2*cfg.Settle+10*cfg.MinChaos)
+	defer cancel()
+
+	sum := chaos.Summary{Seed: cfg.Seed, Payouts: cfg.Payouts}
+	client := stack.Client()
+	phase := time.Now()
+	sum.Load, sum.Monkeys = runChaos(ctx, t, cfg, stack, plan, client, say)
+	sum.Chaos, phase = time.Since(phase), time.Now()
+	settle(ctx, t, cfg, sum.Load.Accepted, stack, say)
+	sum.Settle = time.Since(phase)
+	verify(ctx, t, stack, client, plan, &sum, say)
+	sum.Total = time.Since(began)
+	sum.Print(os.Stdout)
+	report(t, sum)
+}
+
+// verify reads both sides, runs the invariants and reconciliation, and
+// fills the summary's figures.
+func verify(ctx context.Context, t *testing.T, stack *chaos.Stack, client *chaos.Client, plan chaos.Plan,
+	sum *chaos.Summary, say func(string, ...any)) {
+	snap, err := stack.Snapshot(ctx, plan)
+	require.NoError(t, err)
+	sum.Report = chaos.Check(snap)
+	sum.Reconcile = reconcile(ctx, t, stack, client, plan, &sum.Report, say)
+	sum.Report.Violations = append(sum.Report.Violations, sum.Load.Problems...)
+	sum.Report.Violations = append(sum.Report.Violations, stack.Crashes()...)
+	sum.Inbox[0], sum.Inbox[1], err = stack.Inbox(ctx)
+	require.NoError(t, err)
+	sum.Client, sum.Worker, sum.API = client.Stats(), stack.Worker.Stats(), stack.API.Stats()
+	sum.DBDropped, sum.Sandbox = stack.Proxy.Dropped(), stack.Sandbox.Stats()
+}
+
+func stackOptions(t *testing.T, cfg chaos.Config, say func(string, ...any)) chaos.StackOptions {
+	dir := cfg.LogDir
+	if dir != "" {
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+	} else {
+		var err error
+		dir, err = os.MkdirTemp("", "payouts-chaos-")
+		require.NoError(t, err)
+		t.Cleanup(func() {
+			if !t.Failed() {
+				_ = os.RemoveAll(dir)
+			}
+		})
+	}
+	say("logs of the api, the worker and Temporal in %s (kept when the test fails)", dir)
+	return chaos.StackOptions{Seed: cfg.Seed, Bin: cfg.Bin, LogDir: dir,
+		WebhookWait: 3 * time.Second, PollInitial: 500 * time.Millisecond, PollMax: 2 * time.Second,
+		SettleAfter: time.Second, CheckAfter: 400 * time.Millisecond}
+}
+
+// runChaos sends the payouts with the monkeys loose, and keeps them loose
+// for MinChaos, for Tail after the last acceptance, and until FinalShare
+// of the payouts is final (at most MaxChaos).
+func runChaos(ctx context.Context, t *testing.T, cfg chaos.Config, stack *chaos.Stack, plan chaos.Plan,
+	client *chaos.Client, say func(string, ...any)) (chaos.LoadResult, chaos.MonkeyStats) {
+	monkeys := chaos.Unleash(stack, cfg.Seed)
+	load := &chaos.Load{Client: client, Concurrency: cfg.Concurrency, Pace: cfg.MinChaos / time.Duration(cfg.Payouts)}
+	done := make(chan chaos.LoadResult, 1)
+	go func() { done <- load.Run(ctx, plan.Items) }()
+	minEnd, maxEnd := time.Now().Add(cfg.MinChaos), time.Now().Add(cfg.MaxChaos)
+	need := int(cfg.FinalShare * float64(cfg.Payouts))
+	var res chaos.LoadResult
+	tick := time.NewTicker(5 * time.Second)
+	defer tick.Stop()
+	for loaded := false; ; {
+		select {
+		case res = <-done:
+			loaded, minEnd = true, later(minEnd, time.Now().Add(cfg.Tail))
+			say("all %d payouts answered (%d accepted)", cfg.Payouts, res.Accepted)
+		case <-tick.C:
+			final := progress(ctx, stack, load, monkeys, cfg.Payouts, say)
+			if loaded && time.Now().After(minEnd) && (final >= need || time.Now().After(maxEnd)) {
+				require.NoError(t, monkeys.Calm())
+				say("faults off: sandbox faults cleared, Postgres reachable, api and worker running")
+				return res, monkeys.Stats()
+			}
+		case <-ctx.Done():
+			t.Fatalf("chaos phase: %v", ctx.Err())
+		}
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// progress prints a line and returns how many payouts are final.
+func progress(ctx context.Context, stack *chaos.Stack, load *chaos.Load, monkeys *chaos.Monkeys, n int, say func(string, ...any)) int {
+	counts, err := stack.StatusCounts(ctx)
+	if err != nil {
+		say("progress: %v", err)
+		return 0
+	}
+	final, _ := chaos.Final(counts)
+	m, st := monkeys.Stats(), stack.Sandbox.Stats()
+	say("accepted %d/%d · final %d · worker kills %d (after create %d) · api restarts %d · db cuts %d · creates %d (repeats %d)",
+		load.Accepted(), n, final, m.WorkerKills+m.WorkerTerms+m.KillsAfterCreate, m.KillsAfterCreate,
+		m.APIKills+m.APITerms, m.DBCuts, st.Creates, st.IdempotentRepeats)
+	return final
+}
+
+// settle waits, bounded, for every accepted payout to be final and every
+// payout workflow to be closed. A timeout is reported, and the invariants
+// still run to show what is wrong.
+func settle(ctx context.Context, t *testing.T, cfg chaos.Config, accepted int, stack *chaos.Stack, say func(string, ...any)) {
+	attempts := int(cfg.Settle / (2 * time.Second))
+	if err := stack.WaitFinal(ctx, accepted, attempts, say); err != nil {
+		t.Errorf("settle: %v", err)
+		return
+	}
+	say("every payout is final; waiting for the workflows to close")
+	if err := stack.WaitWorkflowsClosed(ctx, attempts); err != nil {
+		t.Errorf("settle: %v", err)
+	}
+	broken, err := stack.BrokenWorkflows(ctx)
+	require.NoError(t, err)
+	for status, n := range broken {
+		t.Errorf("%d payout workflows ended %s", n, status)
+	}
+}
+
+// reconcile runs reconciliation through the API and adds what it found
+// to the report.
+func reconcile(ctx context.Context, t *testing.T, stack *chaos.Stack, client *chaos.Client, plan chaos.Plan,
+	r *chaos.Report, say func(string, ...any)) chaos.RunResult {
+	say("running reconciliation")
+	run, err := client.Reconcile(ctx, 600)
+	if err != nil {
+		t.Errorf("reconciliation: %v", err)
+		return run
+	}
+	open, err := stack.OpenDiscrepancies(ctx)
+	require.NoError(t, err)
+	r.Violations = append(r.Violations, chaos.CheckReconciliation(plan, run, open)...)
+	return run
+}
+
+func report(t *testing.T, sum chaos.Summary) {
+	const shown = 50
+	for i, v := range sum.Report.Violations {
+		if i == shown {
+			t.Errorf("… and %d more violations", len(sum.Report.Violations)-shown)
+			break
+		}
+		t.Errorf("invariant: %s", v)
+	}
+	require.Zero(t, sum.Report.Duplicates, "payouts made more than once")
+	require.Zero(t, sum.Report.Lost, "payouts lost")
+	require.Equal(t, sum.Payouts, sum.Report.Paid+sum.Report.Failed, "payouts final")
+}

@@ -1,0 +1,288 @@
+package chaos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	mathrand "math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+
+	"github.com/heleket-payouts/payouts/heleket/sandbox"
+	"github.com/heleket-payouts/payouts/internal/devtemporal"
+	"github.com/heleket-payouts/payouts/internal/testdb"
+	"github.com/heleket-payouts/payouts/store"
+)
+
+// Credentials of the run; they only ever unlock this run's sandbox and API.
+const (
+	MerchantID = "c4a05000-0000-4000-8000-00000000c4a0"
+	APIKey     = "chaos-payout-key-000000000000000"
+	AdminName  = "chaos"
+	AdminToken = "chaos-admin-token-0000000000000"
+	TaskQueue  = "chaos-payouts"
+)
+
+// InitialBalance is the sandbox balance of every currency the plan uses.
+var InitialBalance = decimal.NewFromInt(1_000_000_000)
+
+// StackOptions configure the environment.
+type StackOptions struct {
+	Seed   int64
+	Bin    string // bin/payouts; built into LogDir when empty
+	LogDir string // children's logs
+	// Timing of the payout workflow, short so dropped webhooks end in polls
+	// within seconds.
+	WebhookWait, PollInitial, PollMax time.Duration
+	SettleAfter, CheckAfter           time.Duration // sandbox progression
+}
+
+// Stack is the product as deployed, on one machine: the Temporal dev
+// server, Postgres behind a fault proxy, the Heleket sandbox behind the
+// create trap, and `payouts api` and `payouts worker` as child processes.
+type Stack struct {
+	opts       StackOptions
+	Temporal   client.Client
+	Store      *store.Store // direct to Postgres, for checks: never through the proxy
+	Sandbox    *sandbox.Sandbox
+	SandboxURL string
+	Trap       *CreateTrap
+	Proxy      *Proxy
+	API        *Proc
+	Worker     *Proc
+	APIURL     string
+	appDSN     string // through the proxy
+	temporal   string
+}
+
+// StartStack starts everything and registers its teardown with t.
+func StartStack(t testing.TB, o StackOptions) *Stack {
+	t.Helper()
+	s := &Stack{opts: o}
+	if s.opts.Bin == "" {
+		s.opts.Bin = BuildBinary(t, o.LogDir)
+	}
+	s.startTemporal(t)
+	s.startDatabase(t)
+	s.startSandbox(t)
+	s.startAPI(t)
+	s.startWorker(t)
+	return s
+}
+
+// BuildBinary builds cmd/payouts into dir.
+func BuildBinary(t testing.TB, dir string) string {
+	t.Helper()
+	root, err := devtemporal.RepoRoot()
+	require.NoError(t, err)
+	bin := filepath.Join(dir, "payouts")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/payouts")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "go build ./cmd/payouts:\n%s", out)
+	return bin
+}
+
+func (s *Stack) startTemporal(t testing.TB) {
+	logf, err := os.Create(filepath.Join(s.opts.LogDir, "temporal.log"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = logf.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	srv, err := devtemporal.Start(ctx, devtemporal.Options{Stderr: logf})
+	require.NoError(t, err, "the chaos test needs the Temporal dev server, built from ./devserver (make devserver)")
+	t.Cleanup(func() { _ = srv.Stop() })
+	s.temporal = srv.HostPort()
+	s.Temporal, err = client.Dial(client.Options{HostPort: s.temporal,
+		Logger: tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(logf, &slog.HandlerOptions{Level: slog.LevelWarn})))})
+	require.NoError(t, err)
+	t.Cleanup(s.Temporal.Close)
+}
+
+// startDatabase makes a fresh database and puts the proxy in front of its
+// server; the service gets the proxied address.
+func (s *Stack) startDatabase(t testing.TB) {
+	dsn := testdb.New(t)
+	var err error
+	s.Store, err = store.Open(context.Background(), dsn)
+	require.NoError(t, err)
+	t.Cleanup(s.Store.Close)
+	u, err := url.Parse(dsn)
+	require.NoError(t, err, "the chaos test needs DATABASE_URL in URL form")
+	s.Proxy, err = NewProxy(u.Host)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Proxy.Close() })
+	u.Host = s.Proxy.Addr()
+	s.appDSN = u.String()
+}
+
+func (s *Stack) startSandbox(t testing.TB) {
+	s.Sandbox = sandbox.New(sandbox.Config{
+		MerchantID: MerchantID, APIKey: APIKey, Seed: s.opts.Seed,
+		SettleAfter: s.opts.SettleAfter, CheckAfter: s.opts.CheckAfter, WebhookRetry: 100 * time.Millisecond,
+		Balances: map[string]decimal.Decimal{"USDT": InitialBalance, "TRX": InitialBalance},
+	})
+	t.Cleanup(func() { _ = s.Sandbox.Close() })
+	s.Trap = &CreateTrap{Next: s.Sandbox.Handler(), Known: func(id string) bool { _, ok := s.Sandbox.Payout(id); return ok }}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := &http.Server{Handler: s.Trap, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }() // ends with ErrServerClosed at cleanup
+	// Close, not Shutdown: timeout faults hold requests open on purpose.
+	t.Cleanup(func() { _ = srv.Close() })
+	s.SandboxURL = "http://" + ln.Addr().String()
+}
+
+func (s *Stack) startAPI(t testing.TB) {
+	addr := freeAddr(t)
+	s.APIURL = "http://" + addr
+	s.API = s.newProc(t, "api", "HTTP_ADDR="+addr)
+	require.NoError(t, s.API.Start())
+	require.NoError(t, s.waitHTTP(s.APIURL+"/readyz", 600), "payouts api did not become ready; see %s", s.logPath("api"))
+}
+
+func (s *Stack) startWorker(t testing.TB) {
+	s.Worker = s.newProc(t, "worker", "WORKER_METRICS_ADDR=127.0.0.1:0")
+	require.NoError(t, s.Worker.Start())
+	require.NoError(t, waitForLog(s.logPath("worker"), "worker started", 600),
+		"payouts worker did not start; see %s", s.logPath("worker"))
+}
+
+func (s *Stack) newProc(t testing.TB, name string, extra ...string) *Proc {
+	p, err := NewProc(ProcSpec{Name: name, Path: s.opts.Bin, Args: []string{name}, Env: append(s.env(), extra...),
+		LogPath: s.logPath(name)})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = p.Stop() })
+	return p
+}
+
+func (s *Stack) logPath(name string) string { return filepath.Join(s.opts.LogDir, name+".log") }
+
+// env is the whole environment of the api and the worker: the same for
+// both, as in a deployment.
+func (s *Stack) env() []string {
+	return []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + os.Getenv("HOME"),
+		"TEMPORAL_ADDRESS=" + s.temporal,
+		"TEMPORAL_TASK_QUEUE=" + TaskQueue,
+		"DATABASE_URL=" + s.appDSN,
+		"HELEKET_PROJECT_URL=" + s.SandboxURL,
+		"HELEKET_MERCHANT_ID=" + MerchantID,
+		"HELEKET_API_KEY=" + APIKey,
+		"PUBLIC_BASE_URL=" + s.APIURL,
+		"ADMIN_TOKENS=" + AdminName + ":" + AdminToken,
+		"PAYOUT_WEBHOOK_WAIT=" + s.opts.WebhookWait.String(),
+		"PAYOUT_POLL_INITIAL=" + s.opts.PollInitial.String(),
+		"PAYOUT_POLL_MAX=" + s.opts.PollMax.String(),
+		// Reconciliation runs when the test asks, not on the schedule.
+		"RECONCILE_EVERY=24h",
+		"LOG_LEVEL=info",
+		"LOG_FORMAT=json",
+	}
+}
+
+// Client returns an admin client of the API.
+func (s *Stack) Client() *Client {
+	return &Client{BaseURL: s.APIURL, Token: AdminToken, HTTP: &http.Client{Timeout: 30 * time.Second}}
+}
+
+// freeAddr picks a loopback port for the API to listen on for the whole
+// run, so webhooks and clients find it again after each restart. The port
+// comes from below the kernel's ephemeral range: while the API is down, an
+// outgoing connection could otherwise be given the port as its source
+// and keep the API from binding it again.
+func freeAddr(t testing.TB) string {
+	lo := ephemeralLow() - 1
+	for range 100 {
+		addr := fmt.Sprintf("127.0.0.1:%d", lo-mathrand.IntN(lo/2))
+		ln, err := net.Listen("tcp", addr)
+		if err == nil {
+			require.NoError(t, ln.Close())
+			return addr
+		}
+	}
+	t.Fatalf("no free port below %d", lo)
+	return ""
+}
+
+// ephemeralLow is the lowest port the kernel hands out to outgoing
+// connections (Linux's default when it cannot be read).
+func ephemeralLow() int {
+	const linuxDefault = 32768
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return linuxDefault
+	}
+	var lo, hi int
+	if _, err := fmt.Sscan(string(b), &lo, &hi); err != nil || lo < 2048 {
+		return linuxDefault
+	}
+	return lo
+}
+
+// waitHTTP polls url until it answers 200, at most attempts times.
+func (s *Stack) waitHTTP(url string, attempts int) error {
+	c := &http.Client{Timeout: 2 * time.Second}
+	var last error
+	for range attempts {
+		resp, err := c.Get(url)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("HTTP %d", resp.StatusCode)
+		}
+		last = err
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("%s: %w", url, last)
+}
+
+// waitForLog polls a log file until it contains substr.
+func waitForLog(path, substr string, attempts int) error {
+	for range attempts {
+		b, err := os.ReadFile(path)
+		if err == nil && strings.Contains(string(b), substr) {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return errors.New(path + ": no line with " + substr)
+}
+
+// Crashes lists lines of the children's logs that show a crash: a Go
+// panic, a fatal runtime error or a data race. A killed process leaves
+// none of these; a bug does.
+func (s *Stack) Crashes() []string {
+	var out []string
+	for _, name := range []string{"api", "worker"} {
+		b, err := os.ReadFile(s.logPath(name))
+		if err != nil {
+			out = append(out, fmt.Sprintf("%s log: %v", name, err))
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ") || strings.Contains(line, "DATA RACE") {
+				out = append(out, name+": "+line)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,65 @@
+package chaos
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/heleket-payouts/payouts/heleket/sandbox"
+)
+
+// Summary is the run's figures, printed as a table at the end.
+type Summary struct {
+	Seed        int64
+	Payouts     int
+	Report      Report
+	Load        LoadResult
+	Client      ClientStats
+	Monkeys     MonkeyStats
+	Worker, API ProcStats
+	DBDropped   int64  // connections reset by the proxy
+	Inbox       [2]int // webhooks stored by the API, of which not marked processed
+	Sandbox     sandbox.Stats
+	Reconcile   RunResult
+	Chaos       time.Duration // faults on
+	Settle      time.Duration // faults off, until final
+	Total       time.Duration
+}
+
+// Print writes the table.
+func (s Summary) Print(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	row := func(name string, format string, args ...any) {
+		fmt.Fprintf(tw, "%s\t%s\t\n", name, fmt.Sprintf(format, args...))
+	}
+	r, m, st := s.Report, s.Monkeys, s.Sandbox
+	row("seed", "%d", s.Seed)
+	row("payouts", "%d (paid %d, failed %d)", s.Payouts, r.Paid, r.Failed)
+	row("requests sent", "%d (transport errors %d, 5xx %d)", s.Client.Attempts, s.Client.TransportErrors, s.Client.ServerErrors)
+	row("duplicates sent", "%d (concurrent %d)", s.Load.DuplicatesSent, s.Load.ConcurrentDups)
+	row("worker kill -9", "%d (between create and record %d)", m.WorkerKills+m.KillsAfterCreate, m.KillsAfterCreate)
+	row("worker SIGTERM", "%d", m.WorkerTerms)
+	row("worker starts / own exits", "%d / %d", s.Worker.Starts, s.Worker.Crashes)
+	row("API restarts", "%d (kill -9 %d, SIGTERM %d)", m.APIKills+m.APITerms, m.APIKills, m.APITerms)
+	row("API starts / own exits", "%d / %d", s.API.Starts, s.API.Crashes)
+	row("DB connection cuts", "%d (connections reset %d)", m.DBCuts, s.DBDropped)
+	row("latency spikes", "%d", m.LatencySpikes)
+	for _, f := range []string{sandbox.FaultServerError, sandbox.FaultRateLimit, sandbox.FaultTimeout,
+		sandbox.FaultLostResponse, sandbox.FaultLatency, sandbox.FaultWebhookDrop, sandbox.FaultWebhookDup, sandbox.FaultWebhookReorder} {
+		row("sandbox fault "+f, "%d", st.FaultsInjected[f])
+	}
+	row("Heleket calls", "%v", st.Calls)
+	row("webhooks sent / delivered", "%d / %d (dropped %d, duplicated %d)", st.WebhooksSent, st.WebhooksDelivered,
+		st.WebhooksDropped, st.WebhooksDuplicated)
+	row("webhook inbox", "%d stored (not marked processed %d)", s.Inbox[0], s.Inbox[1])
+	row("Heleket creates", "%d (idempotent repeats %d)", st.Creates, st.IdempotentRepeats)
+	row("audit rows", "%d", r.AuditRows)
+	row("reconciliation", "%s (discrepancies %d, failed payouts %d)", s.Reconcile.Status,
+		len(s.Reconcile.Discrepancies), s.Reconcile.Counts.FailedPayouts)
+	row("duplicates found", "%d", r.Duplicates)
+	row("lost", "%d", r.Lost)
+	row("violations", "%d", len(r.Violations))
+	row("elapsed", "%s (chaos %s, settle %s)", s.Total.Round(time.Second), s.Chaos.Round(time.Second), s.Settle.Round(time.Second))
+	_ = tw.Flush()
+}
