@@ -85,15 +85,22 @@ func VerifyWebhook(raw []byte, apiKey string) (Webhook, error) {
 }
 
 func webhookSignMatches(stripped []byte, sign, apiKey string) bool {
+	_, ok := signedPayload(stripped, sign, apiKey)
+	return ok
+}
+
+// signedPayload returns the bytes sign authenticates: the stripped body as
+// received, or its PHP re-encoding.
+func signedPayload(stripped []byte, sign, apiKey string) ([]byte, bool) {
 	got := []byte(strings.ToLower(sign))
 	if subtle.ConstantTimeCompare([]byte(SignWebhook(stripped, apiKey)), got) == 1 {
-		return true
+		return stripped, true
 	}
 	reencoded, err := EncodePHPJSON(stripped)
 	if err != nil {
-		return false
+		return nil, false
 	}
-	return subtle.ConstantTimeCompare([]byte(SignWebhook(reencoded, apiKey)), got) == 1
+	return reencoded, subtle.ConstantTimeCompare([]byte(SignWebhook(reencoded, apiKey)), got) == 1
 }
 
 // SignWebhook computes the sign of a webhook payload that is already encoded

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/go-chi/chi/v5"
 	"go.temporal.io/api/serviceerror"
@@ -33,8 +35,8 @@ func (s *server) decide(update string) http.HandlerFunc {
 				return
 			}
 		}
-		if len(body.Reason) > 500 {
-			writeError(w, http.StatusUnprocessableEntity, "invalid decision", map[string][]string{"reason": {"at most 500 characters"}})
+		if problem := reasonProblem(body.Reason); problem != "" {
+			writeError(w, http.StatusUnprocessableEntity, "invalid decision", map[string][]string{"reason": {problem}})
 			return
 		}
 		id := chi.URLParam(r, "id")
@@ -101,4 +103,18 @@ func refusalReason(err error) string {
 		return appErr.Message()
 	}
 	return err.Error()
+}
+
+// reasonProblem checks a decision's reason before it reaches the workflow,
+// which writes it into the audit trail: PostgreSQL refuses a NUL in text
+// and jsonb, so a reason carrying one would fail that write on every retry
+// and leave the payout stuck. Line breaks and tabs are fine.
+func reasonProblem(reason string) string {
+	if len(reason) > 500 {
+		return "at most 500 characters"
+	}
+	if strings.ContainsFunc(reason, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }) {
+		return "must be text without control characters other than line breaks and tabs"
+	}
+	return ""
 }

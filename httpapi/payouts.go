@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/shopspring/decimal"
 
+	"github.com/heleket-payouts/payouts/metrics"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/store"
 )
@@ -76,22 +77,9 @@ func maskAddress(a string) string {
 }
 
 func (s *server) createPayout(w http.ResponseWriter, r *http.Request) {
-	var body createRequest
-	if msg, ok := decodeJSON(w, r, &body); !ok {
-		writeError(w, http.StatusBadRequest, msg, nil)
-		return
-	}
-	req := payout.Request{
-		ClientID: chi.URLParam(r, "client_id"), Asset: body.Asset, Network: body.Network, Amount: body.Amount,
-		Address: body.Address, Memo: body.Memo, Origin: body.Origin, IdempotencyKey: r.Header.Get("Idempotency-Key"),
-	}
-	valid, fields := payout.Validate(req, s.Limits)
-	if !fields.Empty() {
-		if _, missing := fields["idempotency_key"]; missing {
-			fields["Idempotency-Key"] = fields["idempotency_key"]
-			delete(fields, "idempotency_key")
-		}
-		writeError(w, http.StatusUnprocessableEntity, "invalid payout request", fields)
+	valid, status, refusal := s.readCreate(w, r)
+	if status != 0 {
+		writeJSON(w, status, refusal)
 		return
 	}
 	p, status, msg := s.newPayout(r, valid)
@@ -138,11 +126,15 @@ func (s *server) initialStatus(v payout.Valid) payout.Status {
 // same payout and the same workflow.
 func (s *server) submit(w http.ResponseWriter, r *http.Request, p payout.Payout) {
 	ctx := r.Context()
+	logPayout(r, p.ID)
 	stored, created, err := s.Store.CreatePayout(ctx, p, p.RequestedBy, map[string]any{"via": "api"})
 	if err != nil {
-		s.log.Error("store payout", "payout_id", p.ID, "error", err)
+		s.log.ErrorContext(ctx, "store payout", "error", err)
 		writeError(w, http.StatusInternalServerError, "could not store the payout", nil)
 		return
+	}
+	if created {
+		metrics.PayoutStarted(stored)
 	}
 	if !created && !samePayout(stored, p) {
 		writeError(w, http.StatusConflict, "Idempotency-Key already used for a different payout request", nil)
@@ -152,7 +144,7 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request, p payout.Payout)
 		if _, err := s.Starter.Start(ctx, stored); err != nil {
 			// The row is stored as requested: a retry of this request, or
 			// reconciliation, starts the workflow later.
-			s.log.Error("start payout workflow", "payout_id", p.ID, "error", err)
+			s.log.ErrorContext(ctx, "start payout workflow", "error", err)
 			writeError(w, http.StatusServiceUnavailable, "payout recorded but not started yet; retry the request with the same Idempotency-Key", nil)
 			return
 		}
@@ -161,7 +153,7 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request, p payout.Payout)
 	if !created {
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
-	s.log.Info("payout accepted", "payout_id", stored.ID, "workflow_id", payout.WorkflowID(stored.ID), "created", created)
+	s.log.InfoContext(ctx, "payout accepted", "created", created)
 	writeJSON(w, http.StatusAccepted, view(stored))
 }
 

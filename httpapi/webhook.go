@@ -34,12 +34,15 @@ func (s *server) webhook(w http.ResponseWriter, r *http.Request) {
 	hook, err := heleket.VerifyWebhook(raw, s.HeleketAPIKey)
 	if err != nil {
 		s.log.WarnContext(r.Context(), "webhook refused", "error", err)
-		if errors.Is(err, heleket.ErrBadSignature) {
+		// A body that is not even JSON matches both kinds (it was not
+		// authenticated either); it is told apart as malformed first, so
+		// a truncated delivery is not reported as a forgery.
+		if errors.Is(err, heleket.ErrMalformedWebhook) {
+			metrics.WebhookReceived(metrics.WebhookMalformed)
+			writeError(w, http.StatusBadRequest, "malformed webhook: the body must be Heleket's JSON object", nil)
+		} else {
 			metrics.WebhookReceived(metrics.WebhookBadSignature)
 			writeError(w, http.StatusUnauthorized, "invalid signature", nil)
-		} else {
-			metrics.WebhookReceived(metrics.WebhookMalformed)
-			writeError(w, http.StatusBadRequest, "malformed webhook", nil)
 		}
 		return
 	}
@@ -47,8 +50,11 @@ func (s *server) webhook(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) takeWebhook(w http.ResponseWriter, r *http.Request, raw []byte, hook heleket.Webhook) {
+	// The body verified, so its key can be computed; should that ever
+	// fail, the raw body is the key, as before.
+	key, _ := heleket.WebhookDedupeKey(raw, s.HeleketAPIKey)
 	got, err := s.Store.InsertWebhook(r.Context(), store.InboxEntry{
-		Body: raw, Verified: true, OrderID: hook.OrderID, HeleketUUID: hook.UUID, Status: hook.Status,
+		Body: raw, Verified: true, OrderID: hook.OrderID, HeleketUUID: hook.UUID, Status: hook.Status, DedupeKey: key,
 	})
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "webhook: store in inbox", "order_id", hook.OrderID, "error", err)

@@ -197,6 +197,9 @@ func (c Calendar) compile() (client.ScheduleCalendarSpec, error) {
 	if strings.TrimSpace(c.Year) == "" || strings.TrimSpace(c.Year) == "*" {
 		out.Year = nil // Temporal: no year ranges means every year
 	}
+	if err := oncePerMinute(out.Second); err != nil {
+		errs = append(errs, err)
+	}
 	return out, errors.Join(errs...)
 }
 

@@ -17,6 +17,10 @@ type InboxEntry struct {
 	OrderID     string
 	HeleketUUID string
 	Status      string
+	// DedupeKey, when set, is what identifies the delivery instead of the
+	// raw body (heleket.WebhookDedupeKey), so that a replay reworded to
+	// slip past a byte comparison is still a duplicate.
+	DedupeKey []byte
 }
 
 // Received is what storing a webhook found out.
@@ -32,7 +36,11 @@ type Received struct {
 // resends until it gets a 2xx, so a duplicate is normal: it returns the
 // first copy, with whether that copy was processed.
 func (s *Store) InsertWebhook(ctx context.Context, w InboxEntry) (Received, error) {
-	sum := sha256.Sum256(w.Body)
+	key := w.DedupeKey
+	if key == nil {
+		key = w.Body
+	}
+	sum := sha256.Sum256(key)
 	body := w.Body
 	if body == nil {
 		body = []byte{} // an empty delivery is still evidence
