@@ -191,21 +191,34 @@ func heleketErr(what string, err error) error {
 
 // ReconcileHeleket reads Heleket's payout history in the window, page by
 // page, and compares every item with the payout of the same order_id.
+//
+// The next page is asked for as soon as a page's cursor is known, so that
+// Heleket answers while this page is compared and repaired: at Heleket's
+// 15 items a page, a run over 100,000 payouts is 6,667 pages, and the
+// list call's round trip, paid one page after another, was half the run.
+// The position only moves once a page is handled, so a page fetched ahead
+// and dropped (the batch's time ran out, or it failed) is fetched again.
 func (r *Reconciler) ReconcileHeleket(ctx context.Context, b reconcile.Batch) (reconcile.BatchResult, error) {
 	b = resumed(ctx, b)
 	deadline := time.Now().Add(r.settings().BatchTime)
 	req := listRequest(b.Window)
+	fetchCtx, cancel := context.WithCancel(ctx)
+	defer cancel() // abandons a page fetched ahead that will not be used
+	pending := r.fetchPage(fetchCtx, req, b.Cursor)
 	for {
-		page, err := r.Heleket.ListPayouts(ctx, req, b.Cursor)
-		if err != nil {
-			return reconcile.BatchResult{}, heleketErr("list Heleket payouts", err)
+		got := <-pending
+		if got.err != nil {
+			return reconcile.BatchResult{}, heleketErr("list Heleket payouts", got.err)
 		}
-		if err := r.reconcileItems(ctx, b.RunID, page.Items, &b.Counts); err != nil {
-			return reconcile.BatchResult{}, err
-		}
-		next := page.Paginate.NextCursor
+		next := got.page.Paginate.NextCursor
 		if next != "" && next == b.Cursor {
 			return reconcile.BatchResult{}, fmt.Errorf("list Heleket payouts: cursor did not advance")
+		}
+		if next != "" {
+			pending = r.fetchPage(fetchCtx, req, next)
+		}
+		if err := r.reconcileItems(ctx, b.RunID, got.page.Items, &b.Counts); err != nil {
+			return reconcile.BatchResult{}, err
 		}
 		b.Cursor = next
 		activity.RecordHeartbeat(ctx, b)
@@ -213,6 +226,22 @@ func (r *Reconciler) ReconcileHeleket(ctx context.Context, b reconcile.Batch) (r
 			return reconcile.BatchResult{Cursor: b.Cursor, Done: b.Cursor == "", Counts: b.Counts}, r.progress(ctx, b)
 		}
 	}
+}
+
+type fetchedPage struct {
+	page heleket.ListPage
+	err  error
+}
+
+// fetchPage lists one page in the background. The channel has room for
+// the answer, so the goroutine ends even when nobody reads it.
+func (r *Reconciler) fetchPage(ctx context.Context, req heleket.ListRequest, cursor string) <-chan fetchedPage {
+	out := make(chan fetchedPage, 1)
+	go func() {
+		page, err := r.Heleket.ListPayouts(ctx, req, cursor)
+		out <- fetchedPage{page: page, err: err}
+	}()
+	return out
 }
 
 // heleketZone is the zone of Heleket's list dates (UTC+3 per the docs).

@@ -64,7 +64,15 @@ func (s *Store) ListPayouts(ctx context.Context, f PayoutFilter, after *PageKey,
 // plain predicate it can match to an index instead of "$1 IS NULL OR ...".
 func filterPayouts(f PayoutFilter) *whereClause {
 	w := &whereClause{}
-	if len(f.Statuses) > 0 {
+	switch len(f.Statuses) {
+	case 0:
+	case 1:
+		// Not "= ANY" of a one-element array: the planner only reads
+		// payouts_status_created_idx in its order for a plain equality, and
+		// otherwise walks every payout newest first, or sorts the whole
+		// status, to find a page (3 ms against 0.1 ms at 1,000,000 rows).
+		w.add("status = ?", string(f.Statuses[0]))
+	default:
 		statuses := make([]string, len(f.Statuses))
 		for i, st := range f.Statuses {
 			statuses[i] = string(st)

@@ -21,12 +21,16 @@ func runBench(ctx context.Context, args []string) error {
 	n := fs.Int("n", 200, "payouts (and ceiling workflows) to run")
 	c := fs.Int("c", 16, "requests in flight, the same for the ceiling and the product")
 	jsonFile := fs.String("json", "", "also write the figures as JSON to this file")
+	scale := addScaleFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	dsn := os.Getenv("DATABASE_URL")
 	if dsn == "" {
 		dsn = testdb.DefaultDSN
+	}
+	if *scale.on {
+		return runBenchScale(ctx, scale, *c, dsn, *jsonFile)
 	}
 	res, err := bench.Run(ctx, bench.Options{N: *n, Concurrency: *c, DatabaseURL: dsn, Progress: os.Stderr})
 	if err != nil {
