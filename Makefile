@@ -4,7 +4,7 @@ BIN       := bin
 DEVSERVER := $(BIN)/temporal-dev
 export PAYOUTS_DEVSERVER_BIN := $(CURDIR)/$(DEVSERVER)
 
-.PHONY: dev test build devserver unit vet fmt fuzz-short clean
+.PHONY: dev test build devserver unit vet fmt fuzz fuzz-short chaos clean
 
 ## dev: run everything locally (Temporal dev server + UI, migrations, sandbox, API, worker)
 dev: build devserver
@@ -25,15 +25,43 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1)
 	$(GO) vet ./...
 	cd devserver && $(GO) vet ./...
+	$(GO) run go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0 ./workflows/... ./bench/...
 
 unit:
 	$(GO) test -count=1 ./payout/ ./heleket/ ./workflows/ ./config/
 
-## fuzz-short: a short run of each fuzz target beyond its seed corpus
+# Every fuzz target, as package:Target. `go test -fuzz` takes one target
+# per run, so `make fuzz` runs them one after another; plain `go test`
+# (and so `make test`) runs each one's seed corpus.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := \
+	./heleket:FuzzVerifyWebhook ./heleket:FuzzAmountUnmarshal ./heleket:FuzzWebhookDedupeKey \
+	./heleket:FuzzClassifyResponse ./payout:FuzzParseAmount ./payout:FuzzValidAddress ./payout:FuzzParseLimits \
+	./httpapi:FuzzReadCreate ./httpapi:FuzzReadWebhookBody ./httpapi:FuzzParseListQuery ./httpapi:FuzzDecodeCursor \
+	./httpapi:FuzzDuplicateKey ./httpapi:FuzzWebhookSource ./batch:FuzzParse ./schedule:FuzzValidate \
+	./config:FuzzParseIPPrefixes ./config:FuzzParseAdminTokens
+
+## fuzz: run each fuzz target for FUZZTIME (default 30s), one after another
+fuzz:
+	@missing=$$(grep -rhoE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]+' . | sed 's/^func //' | sort -u | \
+		while read -r f; do case " $(FUZZ_TARGETS) " in *":$$f "*) ;; *) echo "$$f" ;; esac; done); \
+		test -z "$$missing" || { echo "fuzz targets missing from FUZZ_TARGETS in the Makefile:" $$missing; exit 1; }
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== $${t%%:*} $${t##*:} for $(FUZZTIME)"; \
+		$(GO) test "$${t%%:*}" -run '^$$' -fuzz "^$${t##*:}\$$" -fuzztime $(FUZZTIME); \
+	done
+
+## fuzz-short: every fuzz target for 15s
 fuzz-short:
-	$(GO) test ./heleket/ -run '^$$' -fuzz '^FuzzVerifyWebhook$$' -fuzztime 15s
-	$(GO) test ./heleket/ -run '^$$' -fuzz '^FuzzAmountUnmarshal$$' -fuzztime 15s
-	$(GO) test ./payout/ -run '^$$' -fuzz '^FuzzParseAmount$$' -fuzztime 15s
+	$(MAKE) fuzz FUZZTIME=15s
+
+## chaos: payouts through the api and worker processes while workers die, the API restarts,
+## Postgres drops connections and Heleket misbehaves; then the invariants (CHAOS_PAYOUTS, CHAOS_SEED; chaos/)
+CHAOS_PAYOUTS ?= 200
+chaos: devserver build
+	$(GO) vet -tags chaos ./chaos/
+	CHAOS_BIN=$(CURDIR)/$(BIN)/payouts CHAOS_PAYOUTS=$(CHAOS_PAYOUTS) \
+		$(GO) test -tags chaos -count=1 -v -timeout 90m -run '^TestChaos$$' ./chaos/
 
 clean:
 	rm -rf $(BIN) .dev

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/heleket-payouts/payouts/heleket"
+	"github.com/heleket-payouts/payouts/metrics"
 	"github.com/heleket-payouts/payouts/payout"
 )
 
@@ -35,6 +36,7 @@ type Activities struct {
 	Heleket     Heleket
 	CallbackURL string
 	Logger      *slog.Logger
+	Schedules   ScheduleStore // recurring payouts; see scheduled.go
 }
 
 // ErrTypeRejected marks a Heleket refusal of a create: the payout ends
@@ -44,9 +46,13 @@ const ErrTypeRejected = "HeleketRejected"
 // Persist makes sure the payout row exists and returns it as stored. The
 // API usually wrote it already; schedules and resumed runs rely on this.
 func (a *Activities) Persist(ctx context.Context, p payout.Payout) (payout.Payout, error) {
-	stored, _, err := a.Store.CreatePayout(ctx, asRequested(p), p.RequestedBy, map[string]any{"via": "workflow"})
+	stored, created, err := a.Store.CreatePayout(ctx, asRequested(p), p.RequestedBy, map[string]any{"via": "workflow"})
 	if err != nil {
 		return payout.Payout{}, fmt.Errorf("persist payout %s: %w", p.ID, err)
+	}
+	if created {
+		// Payouts the API stored were counted there.
+		metrics.PayoutStarted(stored)
 	}
 	return stored, nil
 }
@@ -67,9 +73,14 @@ func asRequested(p payout.Payout) payout.Payout {
 // transition table refuses (duplicate, stale, backwards) is not an error:
 // the result says it was not applied and carries the current record.
 func (a *Activities) Record(ctx context.Context, c payout.Change) (payout.Payout, error) {
-	p, _, err := a.Store.Apply(ctx, c)
+	p, applied, err := a.Store.Apply(ctx, c)
 	if err != nil {
 		return payout.Payout{}, fmt.Errorf("record %s -> %s: %w", c.PayoutID, c.To, err)
+	}
+	if applied && p.Status.Final() {
+		// applied is true once per payout: a retried Record finds the
+		// status already set, so the payout is counted exactly once.
+		metrics.PayoutFinished(p)
 	}
 	return p, nil
 }

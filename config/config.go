@@ -43,8 +43,32 @@ type Config struct {
 	ApprovalThresholds string        `envconfig:"APPROVAL_THRESHOLDS"`
 	ApprovalTimeout    time.Duration `envconfig:"APPROVAL_TIMEOUT" default:"24h"`
 
+	// Reconciliation: a Temporal schedule compares Postgres with Heleket.
+	ReconcileEvery    time.Duration `envconfig:"RECONCILE_EVERY" default:"15m"`
+	ReconcileOverlap  time.Duration `envconfig:"RECONCILE_OVERLAP" default:"1h"`
+	ReconcileLookback time.Duration `envconfig:"RECONCILE_LOOKBACK" default:"72h"`
+	StuckAfter        time.Duration `envconfig:"PAYOUT_STUCK_AFTER" default:"1h"`
+	AlertWebhookURL   string        `envconfig:"ALERT_WEBHOOK_URL"`
+
 	LogLevel  string `envconfig:"LOG_LEVEL" default:"info"`
 	LogFormat string `envconfig:"LOG_FORMAT" default:"json"`
+
+	// Operations (config/ops.go): the UI's public URL for links, the
+	// worker's /metrics, and payload encryption with its codec endpoint.
+	TemporalUIURL     string `envconfig:"TEMPORAL_UI_URL"`
+	WorkerMetricsAddr string `envconfig:"WORKER_METRICS_ADDR" default:"127.0.0.1:9091"`
+	PayloadKeys       string `envconfig:"PAYLOAD_KEYS"`
+	PayloadKeyID      string `envconfig:"PAYLOAD_KEY_ID"`
+	CodecToken        string `envconfig:"CODEC_TOKEN"`
+	CodecCORSOrigins  string `envconfig:"CODEC_CORS_ORIGINS"`
+
+	// Webhook route protection (config/security.go): an optional source
+	// allow-list, the proxies whose X-Forwarded-For is believed, and a
+	// per-source rate limit (0 = none).
+	WebhookAllowedIPs string  `envconfig:"WEBHOOK_ALLOWED_IPS"`
+	TrustedProxies    string  `envconfig:"TRUSTED_PROXIES"`
+	WebhookRateLimit  float64 `envconfig:"WEBHOOK_RATE_LIMIT" default:"50"`
+	WebhookRateBurst  int     `envconfig:"WEBHOOK_RATE_BURST" default:"100"`
 }
 
 // Load reads the environment and checks the values that would otherwise
@@ -76,7 +100,13 @@ func (c Config) check() error {
 	if c.WebhookWait <= 0 || c.PollInitial <= 0 || c.PollMax < c.PollInitial {
 		return fmt.Errorf("PAYOUT_WEBHOOK_WAIT and PAYOUT_POLL_INITIAL must be positive and PAYOUT_POLL_MAX >= PAYOUT_POLL_INITIAL")
 	}
-	return nil
+	if err := c.checkOps(); err != nil {
+		return err
+	}
+	if err := c.checkSecurity(); err != nil {
+		return err
+	}
+	return c.checkReconcile()
 }
 
 // CallbackURL is where Heleket posts status webhooks.

@@ -5,7 +5,6 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 	"go.temporal.io/sdk/client"
 
+	"github.com/heleket-payouts/payouts/logging"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/starter"
 	"github.com/heleket-payouts/payouts/store"
@@ -38,7 +38,11 @@ type Deps struct {
 	// ApprovalThresholds: payouts above their asset's amount wait for a
 	// second admin (four-eyes); assets not listed need no approval.
 	ApprovalThresholds map[string]decimal.Decimal
-	Logger             *slog.Logger
+	// Reconciliation triggers runs; nil answers 503 on the trigger route.
+	Reconciliation *starter.Reconciliation
+	// WebhookGuard: source allow-list and rate limit of the webhook route.
+	WebhookGuard WebhookGuard
+	Logger       *slog.Logger
 }
 
 type server struct {
@@ -53,17 +57,28 @@ func New(d Deps) http.Handler {
 		s.log = slog.Default()
 	}
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer)
+	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer, limitBodies, checkURL)
+	r.NotFound(notFound)
+	r.MethodNotAllowed(methodNotAllowed(r))
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
-	r.Post("/payouts/webhook", s.webhook)
+	r.With(s.guardWebhook()).Post("/payouts/webhook", s.webhook)
+	r.Get("/openapi.yaml", s.openapi)
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireAdmin)
 		r.Post("/clients/{client_id}/payout", s.createPayout)
 		r.Get("/payouts/{id}", s.getPayout)
+		r.Get("/payouts", s.listPayouts)
+		r.Get("/payouts/{id}/events", s.payoutEvents)
+		r.Put("/clients/{client_id}/wallets", s.putWallet)
+		r.Get("/clients/{client_id}/wallets", s.listWallets)
+		r.Get("/dashboard/api/admin-stats", s.adminStats)
 		r.Post("/payouts/{id}/cancel", s.decide(workflows.UpdateCancel))
 		r.Post("/payouts/{id}/approve", s.decide(workflows.UpdateApprove))
 		r.Post("/payouts/{id}/reject", s.decide(workflows.UpdateReject))
+		s.batchRoutes(r)
+		s.scheduleRoutes(r)
+		s.reconcileRoutes(r)
 	})
 	return r
 }
@@ -91,9 +106,13 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		start := time.Now()
+		// Lines logged with the request's context carry its id, and the
+		// payout's once a handler knows it (logging.Add).
+		r = r.WithContext(logging.NewScope(r.Context(), "request_id", middleware.GetReqID(r.Context())))
 		next.ServeHTTP(ww, r)
-		s.log.Info("http request", "method", r.Method, "path", r.URL.Path, "status", ww.Status(),
-			"duration_ms", time.Since(start).Milliseconds(), "request_id", middleware.GetReqID(r.Context()))
+		addPayoutFromRoute(r)
+		s.log.InfoContext(r.Context(), "http request", "method", r.Method, "path", r.URL.Path, "status", ww.Status(),
+			"duration_ms", time.Since(start).Milliseconds())
 	})
 }
 
@@ -111,36 +130,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func writeError(w http.ResponseWriter, status int, msg string, fields map[string][]string) {
 	writeJSON(w, status, apiError{Error: msg, Fields: fields})
-}
-
-// decodeJSON reads a JSON body strictly: one object, known fields only,
-// bounded size, so a typo is a 400 instead of a silently ignored field.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) (string, bool) {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
-		return "Content-Type must be application/json", false
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return "request body too large", false
-		}
-		return "invalid JSON body: " + err.Error(), false
-	}
-	if dec.More() {
-		return "invalid JSON body: more than one JSON value", false
-	}
-	return "", true
-}
-
-func isJSON(ct string) bool {
-	mt := ct
-	for i, c := range ct {
-		if c == ';' {
-			mt = ct[:i]
-			break
-		}
-	}
-	return mt == "application/json"
 }

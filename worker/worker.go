@@ -28,4 +28,5 @@ func Register(r worker.Registry, acts *activities.Activities) {
 // RegisterWorkflows adds the workflows alone, e.g. to a replayer.
 func RegisterWorkflows(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.Payout, workflow.RegisterOptions{Name: workflows.PayoutWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.ScheduledPayout, workflow.RegisterOptions{Name: workflows.ScheduledPayoutWorkflowName})
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -17,30 +15,25 @@ import (
 	"github.com/heleket-payouts/payouts/config"
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/httpapi"
+	"github.com/heleket-payouts/payouts/metrics"
 	"github.com/heleket-payouts/payouts/starter"
 	"github.com/heleket-payouts/payouts/store"
 	pworker "github.com/heleket-payouts/payouts/worker"
 	"github.com/heleket-payouts/payouts/workflows"
 )
 
-func newLogger(cfg config.Config) *slog.Logger {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
-		level = slog.LevelInfo
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	if strings.EqualFold(cfg.LogFormat, "text") {
-		return slog.New(slog.NewTextHandler(os.Stderr, opts))
-	}
-	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
-}
+func newLogger(cfg config.Config) *slog.Logger { return opsLogger(cfg) }
 
 func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
-	c, err := client.DialContext(ctx, client.Options{
+	opts := client.Options{
 		HostPort:  cfg.TemporalAddress,
 		Namespace: cfg.TemporalNamespace,
 		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
-	})
+	}
+	if err := withOpsClientOptions(&opts, cfg); err != nil {
+		return nil, err
+	}
+	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
 	}
@@ -69,27 +62,41 @@ func newAPI(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logg
 	if len(tokens) == 0 {
 		log.Warn("ADMIN_TOKENS is empty: every admin route will answer 401")
 	}
-	return httpapi.New(httpapi.Deps{
+	guard, err := webhookGuard(cfg)
+	if err != nil {
+		return nil, err
+	}
+	api := httpapi.New(httpapi.Deps{
 		Store: st, Temporal: tc, Limits: limits, AdminTokens: tokens,
 		Starter:            &starter.Starter{Client: tc, TaskQueue: cfg.TemporalTaskQueue, Timing: timingOf(cfg)},
 		HeleketAPIKey:      cfg.HeleketAPIKey,
 		WebhookSecret:      cfg.HeleketWebhookSecret,
 		FeeFromBalance:     cfg.FeeFromBalance,
 		ApprovalThresholds: thresholds,
+		Reconciliation:     newReconciliation(cfg, st, tc),
+		WebhookGuard:       guard,
 		Logger:             log,
-	}), nil
+	})
+	return withOps(cfg, api, tokens)
 }
 
 // newWorker builds the Temporal worker from the configuration.
 func newWorker(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logger) (worker.Worker, error) {
 	hc, err := heleket.New(heleket.Config{
 		BaseURL: cfg.HeleketProjectURL, MerchantID: cfg.HeleketMerchantID, APIKey: cfg.HeleketAPIKey,
+		HTTPClient: metrics.HeleketHTTPClient(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("heleket client: %w", err)
 	}
-	acts := &activities.Activities{Store: st, Heleket: hc, CallbackURL: cfg.CallbackURL(), Logger: log}
-	return pworker.New(tc, cfg.TemporalTaskQueue, acts, worker.Options{}), nil
+	acts := &activities.Activities{Store: st, Heleket: hc, CallbackURL: cfg.CallbackURL(), Logger: log, Schedules: st}
+	w := pworker.New(tc, cfg.TemporalTaskQueue, acts, worker.Options{})
+	rec, err := newReconciler(cfg, st, tc, hc, log)
+	if err != nil {
+		return nil, err
+	}
+	pworker.RegisterReconciliation(w, rec)
+	return w, nil
 }
 
 // serveHTTP serves until ctx ends, then drains in-flight requests.
@@ -97,7 +104,7 @@ func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logge
 	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("HTTP API listening", "addr", addr)
+	log.Info("HTTP server listening", "addr", addr)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve HTTP on %s: %w", addr, err)

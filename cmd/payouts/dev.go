@@ -42,6 +42,9 @@ func runDev(ctx context.Context, _ []string) error {
 	if err != nil {
 		return err
 	}
+	if err := devCodec(&cfg, stateDir); err != nil {
+		return err
+	}
 	temporal, err := startDevTemporal(ctx, cfg, stateDir)
 	if err != nil {
 		return err
@@ -60,6 +63,7 @@ func runDev(ctx context.Context, _ []string) error {
 	if cfg.AdminTokens == "" {
 		cfg.AdminTokens = "admin:" + randomToken() + ",approver:" + randomToken()
 	}
+	log = newLogger(cfg) // now it knows the generated secrets, to mask them
 	return runDevServices(ctx, cfg, log, temporal.UIURL())
 }
 
@@ -82,6 +86,9 @@ func runDevServices(ctx context.Context, cfg config.Config, log *slog.Logger, ui
 		return fmt.Errorf("start worker: %w", err)
 	}
 	defer w.Stop()
+	if err := ensureSchedule(ctx, cfg, tc, log); err != nil {
+		return err
+	}
 	h, err := newAPI(cfg, st, tc, log)
 	if err != nil {
 		return err
@@ -109,6 +116,7 @@ func startDevTemporal(ctx context.Context, cfg config.Config, stateDir string) (
 	srv, err := devtemporal.Start(startCtx, devtemporal.Options{
 		IP: host, Port: port, UIPort: uiPort, DBFile: filepath.Join(stateDir, "temporal.db"),
 		Namespaces: []string{cfg.TemporalNamespace}, Stdout: logFile, Stderr: logFile,
+		CodecEndpoint: devCodecEndpoint(cfg),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start Temporal dev server: %w", err)
@@ -154,6 +162,8 @@ payouts dev is up
   Temporal UI  %s
   Temporal     %s (namespace %s)
   Heleket      %s
+  Metrics      http://%s/metrics
+  Payloads     encrypted (key %s); the UI decodes them through http://%s/codec/<CODEC_TOKEN>
   admin tokens %s
 
 Create a payout:
@@ -163,7 +173,8 @@ Create a payout:
     -d '{"asset":"USDT","network":"tron","amount":"100.50","address":"TQrZ9wBzbfcC3Tj5Jn1YBeRzHnVUxqAbpW"}'
 then follow it with the Location it returns (GET /payouts/<id>) or in the Temporal UI.
 Ctrl-C stops everything.
-`, cfg.HTTPAddr, uiURL, cfg.TemporalAddress, cfg.TemporalNamespace, cfg.HeleketProjectURL, cfg.AdminTokens,
+`, cfg.HTTPAddr, uiURL, cfg.TemporalAddress, cfg.TemporalNamespace, cfg.HeleketProjectURL,
+		cfg.HTTPAddr, payloadKeyID(cfg), cfg.HTTPAddr, cfg.AdminTokens,
 		cfg.HTTPAddr, token)
 }
 

@@ -31,8 +31,14 @@ func runWorker(ctx context.Context, _ []string) error {
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
+	if err := ensureSchedule(ctx, cfg, tc, log); err != nil {
+		w.Stop()
+		return err
+	}
 	log.Info("worker started", "task_queue", cfg.TemporalTaskQueue)
-	<-ctx.Done()
+	// /metrics and /healthz until ctx ends; a port that cannot be bound
+	// stops the worker rather than leaving it unobserved.
+	err = serveHTTP(ctx, cfg.WorkerMetricsAddr, workerOps(), log)
 	w.Stop()
-	return nil
+	return err
 }

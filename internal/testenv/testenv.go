@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,15 +20,16 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/heleket-payouts/payouts/activities"
+	"github.com/heleket-payouts/payouts/codec"
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/heleket/sandbox"
 	"github.com/heleket-payouts/payouts/httpapi"
 	"github.com/heleket-payouts/payouts/internal/devtemporal"
 	"github.com/heleket-payouts/payouts/internal/testdb"
+	"github.com/heleket-payouts/payouts/metrics"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/starter"
 	"github.com/heleket-payouts/payouts/store"
@@ -71,12 +73,25 @@ type Options struct {
 	SettleAfter time.Duration
 	// NoWorker leaves the worker out, for tests that start it themselves.
 	NoWorker bool
+	// Codec encrypts payloads in the environment's clients and serves the
+	// codec on the API (see ops.go).
+	Codec *codec.Codec
+	// Logs, when set, receives the service's logs as production writes
+	// them (masked JSON), at debug level.
+	Logs io.Writer
 	// ApprovalThresholds turns on four-eyes approval for these assets.
 	ApprovalThresholds map[string]decimal.Decimal
+	// Reconcile tunes reconciliation; AlertWebhookURL turns alerts on.
+	Reconcile       activities.ReconcileSettings
+	AlertWebhookURL string
+	// WebhookGuard sets the webhook route's allow-list and rate limit
+	// (none by default).
+	WebhookGuard httpapi.WebhookGuard
 }
 
 // Env is one running product.
 type Env struct {
+	log       *slog.Logger
 	T         *testing.T
 	DSN       string
 	Store     *store.Store
@@ -88,20 +103,27 @@ type Env struct {
 	Starter   *starter.Starter
 	Acts      *activities.Activities
 	Worker    sdkworker.Worker
+	// HTTP checks every exchange against httpapi/openapi.yaml; Do uses it.
+	HTTP *http.Client
+	// Rec and Reconciliation run reconciliation on this environment's own
+	// schedule and manual workflow IDs.
+	Rec            *activities.Reconciler
+	Reconciliation *starter.Reconciliation
 }
 
 // New builds an environment whose parts are all stopped at test cleanup.
 func New(t *testing.T, opts Options) *Env {
 	t.Helper()
 	require.NotEmpty(t, temporalAddr, "testenv.Main must run from TestMain")
-	e := &Env{T: t, DSN: testdb.New(t)}
+	e := &Env{T: t, DSN: testdb.New(t), HTTP: checkedClient(t)}
 	var err error
 	e.Store, err = store.Open(context.Background(), e.DSN)
 	require.NoError(t, err)
 	t.Cleanup(e.Store.Close)
 
 	e.startSandbox(opts)
-	e.Temporal, err = client.Dial(client.Options{HostPort: temporalAddr, Logger: tlog.NewStructuredLogger(quietLogger())})
+	e.log = opts.logger()
+	e.Temporal, err = client.Dial(clientOptions(opts, e.log))
 	require.NoError(t, err)
 	t.Cleanup(e.Temporal.Close)
 
@@ -111,12 +133,15 @@ func New(t *testing.T, opts Options) *Env {
 
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	e.Acts = &activities.Activities{Store: e.Store, Heleket: e.Heleket, CallbackURL: "http://" + listener.Addr().String() + "/payouts/webhook"}
-	e.API = httptest.NewUnstartedServer(httpapi.New(httpapi.Deps{
+	e.Acts = &activities.Activities{Store: e.Store, Heleket: e.Heleket, Schedules: e.Store, CallbackURL: "http://" + listener.Addr().String() + "/payouts/webhook"}
+	e.setupReconciliation(opts)
+	e.Acts.Logger = e.log
+	e.API = httptest.NewUnstartedServer(withOps(opts, httpapi.New(httpapi.Deps{
 		Store: e.Store, Temporal: e.Temporal, Starter: e.Starter, Limits: payout.Limits{},
 		AdminTokens: map[string]string{AdminName: AdminToken, SecondAdmin: SecondAdminToken}, HeleketAPIKey: APIKey,
-		FeeFromBalance: true, ApprovalThresholds: opts.ApprovalThresholds, Logger: quietLogger(),
-	}))
+		FeeFromBalance: true, ApprovalThresholds: opts.ApprovalThresholds, Reconciliation: e.Reconciliation,
+		WebhookGuard: opts.WebhookGuard, Logger: e.log,
+	})))
 	e.API.Listener.Close()
 	e.API.Listener = listener
 	e.API.Start()
@@ -137,13 +162,15 @@ func (e *Env) startSandbox(opts Options) {
 	require.NoError(e.T, e.Sandbox.Start("127.0.0.1:0"))
 	e.T.Cleanup(func() { _ = e.Sandbox.Close() })
 	var err error
-	e.Heleket, err = heleket.New(heleket.Config{BaseURL: e.Sandbox.URL(), MerchantID: MerchantID, APIKey: APIKey})
+	e.Heleket, err = heleket.New(heleket.Config{BaseURL: e.Sandbox.URL(), MerchantID: MerchantID, APIKey: APIKey,
+		HTTPClient: metrics.HeleketHTTPClient()})
 	require.NoError(e.T, err)
 }
 
 // StartWorker starts a worker on the environment's task queue.
 func (e *Env) StartWorker() {
 	e.Worker = worker.New(e.Temporal, e.TaskQueue, e.Acts, sdkworker.Options{})
+	worker.RegisterReconciliation(e.Worker, e.Rec)
 	require.NoError(e.T, e.Worker.Start())
 	e.T.Cleanup(e.Worker.Stop)
 }
@@ -180,7 +207,7 @@ func (e *Env) Do(method, path string, body []byte, headers map[string]string) *h
 		}
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.HTTP.Do(req)
 	require.NoError(e.T, err)
 	return resp
 }
