@@ -70,8 +70,7 @@ func (s *server) takeWebhook(w http.ResponseWriter, r *http.Request, raw []byte,
 	if got.PayoutID == "" {
 		s.log.WarnContext(r.Context(), "webhook for an unknown order_id stored", "order_id", hook.OrderID, "inbox_id", got.ID)
 		metrics.WebhookReceived(metrics.WebhookUnknown)
-		s.markProcessed(r, got.ID, "unknown order_id")
-		writeJSON(w, http.StatusOK, map[string]string{"status": "unknown order_id"})
+		s.finish(w, r, got.ID, "unknown order_id", "unknown order_id")
 		return
 	}
 	logPayout(r, got.PayoutID)
@@ -82,8 +81,7 @@ func (s *server) takeWebhook(w http.ResponseWriter, r *http.Request, raw []byte,
 		return
 	}
 	metrics.WebhookReceived(metrics.WebhookOK)
-	s.markProcessed(r, got.ID, "")
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	s.finish(w, r, got.ID, "", "ok")
 }
 
 // signal wakes the workflow. A workflow that has already finished needs
@@ -99,8 +97,15 @@ func (s *server) signal(r *http.Request, payoutID string, hook heleket.Webhook) 
 	return err
 }
 
-func (s *server) markProcessed(r *http.Request, id int64, note string) {
+// finish marks the inbox row processed and answers 200. If the mark fails
+// the answer is 503, so Heleket resends and the resend marks it: a 200
+// would leave the row looking unhandled for ever. Handling twice is
+// harmless (the workflow drops a repeated status).
+func (s *server) finish(w http.ResponseWriter, r *http.Request, id int64, note, status string) {
 	if err := s.Store.MarkWebhookProcessed(r.Context(), id, note); err != nil {
 		s.log.ErrorContext(r.Context(), "webhook: mark processed", "inbox_id", id, "error", err)
+		writeError(w, http.StatusServiceUnavailable, "try again", nil)
+		return
 	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": status})
 }
