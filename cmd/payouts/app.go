@@ -40,6 +40,21 @@ func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (cli
 	return c, nil
 }
 
+// openServices opens what every long-running command needs: Postgres and
+// Temporal. closeAll releases both.
+func openServices(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, client.Client, func(), error) {
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tc, err := dialTemporal(ctx, cfg, log)
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
+	return st, tc, func() { tc.Close(); st.Close() }, nil
+}
+
 func timingOf(cfg config.Config) workflows.Timing {
 	return workflows.Timing{WebhookWait: cfg.WebhookWait, PollInitial: cfg.PollInitial, PollMax: cfg.PollMax,
 		ApprovalTimeout: cfg.ApprovalTimeout}

@@ -19,7 +19,6 @@ import (
 	"github.com/heleket-payouts/payouts/heleket/sandbox"
 	"github.com/heleket-payouts/payouts/internal/devtemporal"
 	"github.com/heleket-payouts/payouts/schema"
-	"github.com/heleket-payouts/payouts/store"
 )
 
 // devSandboxAddr is where `payouts dev` runs the sandbox when no real
@@ -68,16 +67,11 @@ func runDev(ctx context.Context, _ []string) error {
 }
 
 func runDevServices(ctx context.Context, cfg config.Config, log *slog.Logger, uiURL string) error {
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	st, tc, closeAll, err := openServices(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	tc, err := dialTemporal(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
+	defer closeAll()
 	w, err := newWorker(cfg, st, tc, log)
 	if err != nil {
 		return err

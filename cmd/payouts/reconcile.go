@@ -65,16 +65,11 @@ func runReconcile(ctx context.Context, _ []string) error {
 		return err
 	}
 	log := newLogger(cfg)
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	st, tc, closeAll, err := openServices(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	tc, err := dialTemporal(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
+	defer closeAll()
 	t, err := newReconciliation(cfg, st, tc).Trigger(ctx, "cli")
 	if err != nil {
 		return err

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/heleket-payouts/payouts/config"
-	"github.com/heleket-payouts/payouts/store"
 )
 
 func runWorker(ctx context.Context, _ []string) error {
@@ -14,16 +13,11 @@ func runWorker(ctx context.Context, _ []string) error {
 		return err
 	}
 	log := newLogger(cfg)
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	st, tc, closeAll, err := openServices(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	tc, err := dialTemporal(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
+	defer closeAll()
 	w, err := newWorker(cfg, st, tc, log)
 	if err != nil {
 		return err
