@@ -79,8 +79,9 @@ func fixed(path string) func(context.Context, *scaleEnv) (string, error) {
 	return func(context.Context, *scaleEnv) (string, error) { return path, nil }
 }
 
-// scaleQueries are the admin screens an operator opens on a large table.
-func scaleQueries() []scaleQuery {
+// scaleQueries are the admin screens an operator opens on a large table
+// of rows payouts.
+func scaleQueries(rows int) []scaleQuery {
 	period := func(days int) func(context.Context, *scaleEnv) (string, error) {
 		return func(_ context.Context, s *scaleEnv) (string, error) {
 			from := s.now.Add(-time.Duration(days) * 24 * time.Hour).Format(time.RFC3339)
@@ -90,6 +91,7 @@ func scaleQueries() []scaleQuery {
 	return []scaleQuery{
 		{"list: first page", fixed("/payouts")},
 		{"list: status=failed", fixed("/payouts?status=failed")},
+		{"list: status=expired (0.3%)", fixed("/payouts?status=expired")},
 		{"list: open statuses", fixed("/payouts?status=submitted,processing,verifying")},
 		{"list: final statuses", fixed("/payouts?status=failed,cancelled,expired")},
 		{"list: largest client", fixed("/payouts?client_id=client-0")},
@@ -97,8 +99,8 @@ func scaleQueries() []scaleQuery {
 		{"list: asset=BTC", fixed("/payouts?asset=BTC")},
 		{"list: status+asset", fixed("/payouts?status=failed&asset=USDC")},
 		{"list: needs_attention", fixed("/payouts?needs_attention=true")},
-		{"list: deep page (row 500,000)", deepPage("", 500_000)},
-		{"list: deep page, status=paid (row 400,000)", deepPage("paid", 400_000)},
+		{"list: deep page (row " + thousands(rows/2) + ")", deepPage("", rows/2)},
+		{"list: deep page, status=paid (row " + thousands(rows*2/5) + ")", deepPage("paid", rows*2/5)},
 		{"stats: all time", fixed("/dashboard/api/admin-stats")},
 		{"stats: last 30 days", period(30)},
 		{"stats: last 7 days", period(7)},
@@ -110,8 +112,7 @@ func scaleQueries() []scaleQuery {
 // (see httpapi's encodeCursor) instead of walking there page by page.
 func deepPage(status string, depth int) func(context.Context, *scaleEnv) (string, error) {
 	return func(ctx context.Context, s *scaleEnv) (string, error) {
-		depth = min(depth, s.rows/2)
-		where, args := "", []any{depth}
+		where, args := "", []any{max(1, depth)}
 		if status != "" {
 			where, args = "WHERE status = $2", append(args, status)
 		}
@@ -186,7 +187,7 @@ func RunScale(ctx context.Context, o ScaleOptions) (res ScaleResult, err error) 
 	if err := s.startAPI(nil); err != nil {
 		return ScaleResult{}, err
 	}
-	for _, q := range scaleQueries() {
+	for _, q := range scaleQueries(o.Rows) {
 		qr, err := s.measure(ctx, q, o.Requests)
 		if err != nil {
 			return ScaleResult{}, fmt.Errorf("%s: %w", q.name, err)
@@ -321,6 +322,16 @@ func (s *scaleEnv) explain(ctx context.Context, st statement) (string, error) {
 		return "", fmt.Errorf("explain %q: %w", st.sql, err)
 	}
 	return strings.Join(lines, "\n"), nil
+}
+
+// thousands writes n with comma separators, as the figures are written in
+// docs/PERFORMANCE.md.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 func txControl(sql string) bool {
