@@ -52,6 +52,8 @@ type Result struct {
 	CeilingHistoryEvents      float64            `json:"ceiling_history_events"`
 	CeilingStateTransitions   float64            `json:"ceiling_state_transitions"`
 	NotPaid                   int                `json:"not_paid"`
+	CeilingCPU                CPUCost            `json:"ceiling_cpu_per_workflow"`
+	ProductCPU                CPUCost            `json:"product_cpu_per_payout"`
 }
 
 // Run starts everything the benchmark needs, measures the ceiling, then
@@ -72,14 +74,24 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 	res = Result{Payouts: o.N, Concurrency: o.Concurrency, CPUs: runtime.NumCPU()}
 	runID := strconv.FormatInt(time.Now().UnixNano(), 36)
 
-	ceilingIDs, ceilingTime, err := e.ceiling(ctx, o, runID)
+	cpu := cpuMeter{devServerPID: e.temporal.PID()}
+	var ceilingIDs []string
+	var ceilingTime time.Duration
+	res.CeilingCPU, err = cpu.measure(o.N, func() (err error) {
+		ceilingIDs, ceilingTime, err = e.ceiling(ctx, o, runID)
+		return err
+	})
 	if err != nil {
 		return Result{}, err
 	}
 	res.CeilingPerSec = float64(o.N) / ceilingTime.Seconds()
 
 	e.sql.n.Store(0)
-	p, err := e.product(ctx, o, runID)
+	var p *productRun
+	res.ProductCPU, err = cpu.measure(o.N, func() (err error) {
+		p, err = e.product(ctx, o, runID)
+		return err
+	})
 	if err != nil {
 		return Result{}, err
 	}
@@ -159,7 +171,7 @@ func (e *env) requestPayout(ctx context.Context, runID string, i int) (string, e
 	req.Header.Set("Authorization", "Bearer "+benchToken)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", runID+"-"+strconv.Itoa(i))
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.users.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("POST payout: %w", err)
 	}

@@ -155,6 +155,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "devserver: %v\n", err)
 		os.Exit(2)
 	}
+	servePprof()
 	if err := run(opts, readyOut); err != nil {
 		fmt.Fprintf(os.Stderr, "devserver: %v\n", err)
 		os.Exit(1)

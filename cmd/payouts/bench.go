@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"maps"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"text/tabwriter"
 
@@ -21,6 +23,7 @@ func runBench(ctx context.Context, args []string) error {
 	n := fs.Int("n", 200, "payouts (and ceiling workflows) to run")
 	c := fs.Int("c", 16, "requests in flight, the same for the ceiling and the product")
 	jsonFile := fs.String("json", "", "also write the figures as JSON to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (API, worker, sandbox) to this file")
 	scale := addScaleFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -31,6 +34,13 @@ func runBench(ctx context.Context, args []string) error {
 	}
 	if *scale.on {
 		return runBenchScale(ctx, scale, *c, dsn, *jsonFile)
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	res, err := bench.Run(ctx, bench.Options{N: *n, Concurrency: *c, DatabaseURL: dsn, Progress: os.Stderr})
 	if err != nil {
@@ -66,6 +76,8 @@ func printBench(r bench.Result) {
 		{"Heleket calls per payout", fmt.Sprintf("%.2f", r.HeleketCallsPerPayout)},
 		{"polls per payout", fmt.Sprintf("%.2f", r.PollsPerPayout)},
 		{"payouts not paid", fmt.Sprintf("%d", r.NotPaid)},
+		{"CPU ms per workflow, ceiling", cpuRow(r.CeilingCPU)},
+		{"CPU ms per payout, product", cpuRow(r.ProductCPU)},
 	}
 	for _, path := range slices.Sorted(maps.Keys(r.HeleketCallsByEndpoint)) {
 		rows = append(rows, [2]string{"  Heleket " + path, fmt.Sprintf("%.2f per payout", r.HeleketCallsByEndpoint[path])})
@@ -74,4 +86,24 @@ func printBench(r bench.Result) {
 		fmt.Fprintf(w, "%s\t%s\n", row[0], row[1])
 	}
 	_ = w.Flush() // stdout
+}
+
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("CPU profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return nil, errors.Join(fmt.Errorf("CPU profile: %w", err), f.Close())
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			fmt.Fprintf(os.Stderr, "CPU profile: %v\n", err)
+		}
+	}, nil
+}
+
+func cpuRow(c bench.CPUCost) string {
+	return fmt.Sprintf("%.1f (dev server %.1f, Postgres %.1f, this process %.1f)", c.TotalMs, c.DevServerMs, c.PostgresMs, c.BenchMs)
 }

@@ -271,6 +271,9 @@ func (s *Server) HostPort() string { return s.hostPort }
 // UIURL returns the Web UI base URL, or "" when the UI is disabled.
 func (s *Server) UIURL() string { return s.uiURL }
 
+// PID is the server process's id, for tools that measure what it costs.
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
 // Done is closed when the server process exits.
 func (s *Server) Done() <-chan struct{} { return s.done }
 
