@@ -55,10 +55,14 @@ type env struct {
 	workers  []sdkworker.Worker
 	api      *http.Server
 	apiURL   string
+	// users is the admins' HTTP client. It keeps a connection per request
+	// in flight: Go's default keeps two, and the connections it would
+	// reopen are a cost of the load generator, not of the product.
+	users *http.Client
 }
 
 func start(ctx context.Context, o Options) (*env, error) {
-	e := &env{sql: &sqlCounter{}}
+	e := &env{sql: &sqlCounter{}, users: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.Concurrency}}}
 	steps := []func(context.Context, Options) error{e.startTemporal, e.startDatabase, e.startSandbox, e.startWorkers, e.startAPI}
 	for _, step := range steps {
 		if err := step(ctx, o); err != nil {

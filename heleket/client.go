@@ -100,6 +100,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.hc == nil {
 		c.hc = &http.Client{
+			Transport:     newTransport(),
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
@@ -110,6 +111,21 @@ func New(cfg Config) (*Client, error) {
 		c.userAgent = defaultUserAgent
 	}
 	return c, nil
+}
+
+// idleConnsPerHost is how many connections to Heleket are kept open
+// between calls. Go's default keeps 2, so a worker with more calls in
+// flight than that closed and reopened a connection (a TLS handshake, in
+// production) for most calls: at 16 payouts in flight the benchmark left
+// 2,000 sockets in TIME_WAIT. It is sized to the worker's concurrency,
+// not a limit on it.
+const idleConnsPerHost = 64
+
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = idleConnsPerHost
+	t.MaxIdleConnsPerHost = idleConnsPerHost
+	return t
 }
 
 // CreatePayout submits a payout. Heleket answers a repeated order_id with the

@@ -118,7 +118,7 @@ func New(cfg Config) *Sandbox {
 		pending:     make(map[*record]struct{}),
 		rng:         rand.New(rand.NewSource(cfg.Seed)),
 		queues:      make(map[string]*webhookQueue),
-		whClient:    &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}},
+		whClient:    &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
 		ctx:         ctx,
 		cancel:      cancel,
 	}

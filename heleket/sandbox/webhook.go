@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -279,6 +280,9 @@ func (s *Sandbox) post(wh webhook) bool {
 	if err != nil {
 		return false
 	}
+	// Read to the end, so the connection goes back to the idle pool
+	// instead of being closed: an HTTP sender keeps its connections alive.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBodyBytes))
 	_ = resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		return false
