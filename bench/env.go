@@ -78,7 +78,7 @@ func (e *env) startTemporal(ctx context.Context, _ Options) error {
 		return fmt.Errorf("start Temporal dev server: %w", err)
 	}
 	e.temporal = srv
-	c, err := client.DialContext(ctx, client.Options{HostPort: srv.HostPort(), Logger: tlog.NewStructuredLogger(quiet())})
+	c, err := client.DialContext(ctx, benchClientOptions(srv.HostPort()))
 	if err != nil {
 		return fmt.Errorf("connect to Temporal: %w", err)
 	}
@@ -166,6 +166,13 @@ func (e *env) close() error {
 		errs = append(errs, e.temporal.Stop())
 	}
 	return errors.Join(errs...)
+}
+
+// benchClientOptions are the Temporal client's options for both phases:
+// uncompressed, as the product's TEMPORAL_GRPC_COMPRESSION default.
+func benchClientOptions(hostPort string) client.Options {
+	return client.Options{HostPort: hostPort, Logger: tlog.NewStructuredLogger(quiet()),
+		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}}
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

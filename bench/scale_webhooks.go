@@ -12,7 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
 
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/httpapi"
@@ -50,7 +49,7 @@ func (s *scaleEnv) webhooks(ctx context.Context, o ScaleOptions) ([]WebhookResul
 		return nil, fmt.Errorf("start Temporal dev server: %w", err)
 	}
 	defer func() { _ = srv.Stop() }() // the server's state is thrown away with it
-	c, err := client.DialContext(ctx, client.Options{HostPort: srv.HostPort(), Logger: tlog.NewStructuredLogger(quiet())})
+	c, err := client.DialContext(ctx, benchClientOptions(srv.HostPort()))
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal: %w", err)
 	}

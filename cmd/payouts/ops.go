@@ -29,6 +29,11 @@ func opsLogger(cfg config.Config) *slog.Logger {
 // read what the other wrote.
 func withOpsClientOptions(opts *client.Options, cfg config.Config) error {
 	opts.MetricsHandler = metrics.TemporalHandler()
+	compression, err := cfg.GrpcCompression()
+	if err != nil {
+		return err
+	}
+	opts.ConnectionOptions.GrpcCompression = compression
 	c, err := cfg.Codec()
 	if err != nil {
 		return err
