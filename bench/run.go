@@ -45,6 +45,8 @@ type Result struct {
 	HeleketCallsPerPayout     float64            `json:"heleket_calls_per_payout"`
 	HeleketCallsByEndpoint    map[string]float64 `json:"heleket_calls_by_endpoint"`
 	PollsPerPayout            float64            `json:"polls_per_payout"`
+	WebhooksPerPayout         float64            `json:"webhooks_per_payout"` // posts by the sandbox, redeliveries included
+	WebhookRetriesPerPayout   float64            `json:"webhook_retries_per_payout"`
 	HistoryEventsPerPayout    float64            `json:"history_events_per_payout"`
 	HistoryBytesPerPayout     float64            `json:"history_bytes_per_payout"`
 	StateTransitionsPerPayout float64            `json:"state_transitions_per_payout"`
@@ -194,6 +196,9 @@ func (e *env) heleketCalls(res *Result, n int) {
 		total += count
 	}
 	res.HeleketCallsPerPayout = float64(total) / float64(n)
+	st := e.sandbox.Stats()
+	res.WebhooksPerPayout = float64(st.WebhooksSent) / float64(n)
+	res.WebhookRetriesPerPayout = float64(st.WebhooksSent-st.WebhooksDelivered) / float64(n)
 }
 
 // historyCosts reads a sample of histories: the counts are the same for

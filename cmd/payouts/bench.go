@@ -75,6 +75,7 @@ func printBench(r bench.Result) {
 		{"SQL statements per payout", fmt.Sprintf("%.2f", r.SQLStatementsPerPayout)},
 		{"Heleket calls per payout", fmt.Sprintf("%.2f", r.HeleketCallsPerPayout)},
 		{"polls per payout", fmt.Sprintf("%.2f", r.PollsPerPayout)},
+		{"webhooks per payout (redelivered)", fmt.Sprintf("%.2f (%.2f)", r.WebhooksPerPayout, r.WebhookRetriesPerPayout)},
 		{"payouts not paid", fmt.Sprintf("%d", r.NotPaid)},
 		{"CPU ms per workflow, ceiling", cpuRow(r.CeilingCPU)},
 		{"CPU ms per payout, product", cpuRow(r.ProductCPU)},
