@@ -115,10 +115,9 @@ func New(cfg Config) (*Client, error) {
 
 // idleConnsPerHost is how many connections to Heleket are kept open
 // between calls. Go's default keeps 2, so a worker with more calls in
-// flight than that closed and reopened a connection (a TLS handshake, in
-// production) for most calls: at 16 payouts in flight the benchmark left
-// 2,000 sockets in TIME_WAIT. It is sized to the worker's concurrency,
-// not a limit on it.
+// flight than that closed a connection after most calls and opened
+// another (a TLS handshake, in production) for the next. It is sized to
+// the worker's concurrency, not a limit on it.
 const idleConnsPerHost = 64
 
 func newTransport() *http.Transport {
