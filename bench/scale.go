@@ -345,8 +345,9 @@ func scanNodes(plan string) []string {
 	var out []string
 	for _, line := range strings.Split(plan, "\n") {
 		line = strings.TrimLeft(strings.TrimSpace(line), "-> ")
+		serial := strings.TrimPrefix(line, "Parallel ")
 		for _, kind := range []string{"Index Only Scan", "Index Scan", "Bitmap Index Scan", "Seq Scan"} {
-			if !strings.HasPrefix(line, kind+" ") && !strings.HasPrefix(line, kind+" Backward ") {
+			if !strings.HasPrefix(serial, kind+" ") && !strings.HasPrefix(serial, kind+" Backward ") {
 				continue
 			}
 			node, _, _ := strings.Cut(line, "  (")
