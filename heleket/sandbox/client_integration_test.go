@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -353,4 +355,45 @@ func TestClientCallerCancellationAgainstSandbox(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, context.DeadlineExceeded))
 	assert.False(t, heleket.IsRetryable(err), "the caller's own deadline is not the client's to retry")
+}
+
+// Heleket's webhooks reach the API over kept-alive connections: a sender
+// that left each answer unread closed the connection and opened another
+// for every webhook.
+func TestWebhooksReuseTheirConnection(t *testing.T) {
+	sb := startSandbox(t, sandbox.Config{SettleAfter: time.Millisecond})
+	c := clientFor(t, sb)
+	var opened atomic.Int32
+	got := make(chan []byte, 64)
+	sink := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, "read", http.StatusBadRequest)
+			return
+		}
+		got <- body
+		_, _ = io.WriteString(w, `{"status":"ok"}`) // an answer with a body, as the API's
+	}))
+	sink.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	sink.Start()
+	t.Cleanup(sink.Close)
+
+	for i := range 3 {
+		req := createReq("it-keepalive-"+strconv.Itoa(i), "5")
+		req.URLCallback = sink.URL + "/hook"
+		_, err := c.CreatePayout(context.Background(), req)
+		require.NoError(t, err)
+		assert.Equal(t, heleket.StatusProcess, nextWebhook(t, got).Status)
+		assert.Equal(t, heleket.StatusPaid, nextWebhook(t, got).Status)
+		// The next payout's webhooks start once this one's answer is read
+		// (the sandbox counts a delivery after reading it); otherwise they
+		// could rightly need a second connection.
+		delivered := 2 * (i + 1)
+		require.Eventually(t, func() bool { return sb.Stats().WebhooksDelivered == delivered }, waitFor, time.Millisecond)
+	}
+	assert.Equal(t, int32(1), opened.Load(), "connections opened for 6 webhooks sent one after another")
 }
