@@ -32,11 +32,11 @@ type cpuMeter struct{ devServerPID int }
 // postgres, plus the time of backends that have exited, which the kernel
 // adds to the postmaster's children counters.
 func (m cpuMeter) sample() (cpuSample, error) {
-	dev, _, err := procCPU(strconv.Itoa(m.devServerPID))
+	dev, err := procCPU(strconv.Itoa(m.devServerPID))
 	if err != nil {
 		return cpuSample{}, fmt.Errorf("CPU of the dev server: %w", err)
 	}
-	self, _, err := procCPU("self")
+	self, err := procCPU("self")
 	if err != nil {
 		return cpuSample{}, fmt.Errorf("CPU of this process: %w", err)
 	}
@@ -74,67 +74,62 @@ func (m cpuMeter) cost(before, after cpuSample, n int) CPUCost {
 	return c
 }
 
+// procStat is what the bench reads of /proc/<pid>/stat.
+type procStat struct {
+	comm, parent  string
+	own, children time.Duration // user + system; children: reaped ones
+}
+
 func postgresCPU() (time.Duration, error) {
 	stats, err := filepath.Glob("/proc/[0-9]*/stat")
 	if err != nil {
 		return 0, fmt.Errorf("list processes: %w", err)
 	}
-	var total time.Duration
+	procs := make(map[string]procStat, len(stats))
 	for _, stat := range stats {
 		pid := filepath.Base(filepath.Dir(stat))
-		own, children, err := procCPU(pid)
-		if err != nil || !isPostgres(pid) {
-			continue // the process ended meanwhile, or is not Postgres
+		if st, err := readStat(pid); err == nil { // else it ended meanwhile
+			procs[pid] = st
 		}
-		total += own
-		if !isPostgres(parentPID(pid)) {
-			total += children // the postmaster: its reaped backends
+	}
+	var total time.Duration
+	for _, st := range procs {
+		if st.comm != "postgres" {
+			continue
+		}
+		total += st.own
+		if procs[st.parent].comm != "postgres" {
+			total += st.children // the postmaster: its exited backends
 		}
 	}
 	return total, nil
 }
 
-func isPostgres(pid string) bool {
-	comm, err := os.ReadFile("/proc/" + pid + "/comm")
-	return err == nil && strings.TrimSpace(string(comm)) == "postgres"
+// procCPU returns a process's own CPU time (user + system).
+func procCPU(pid string) (time.Duration, error) {
+	st, err := readStat(pid)
+	return st.own, err
 }
 
-func parentPID(pid string) string {
-	f, err := statFields(pid)
+// readStat parses /proc/<pid>/stat: "pid (comm) state ppid ..." where comm
+// may hold spaces and parentheses, so the fields start after the last ")".
+func readStat(pid string) (procStat, error) {
+	data, err := os.ReadFile("/proc/" + pid + "/stat")
 	if err != nil {
-		return ""
+		return procStat{}, err
 	}
-	return f[1]
-}
-
-// procCPU returns a process's own CPU time (user + system) and that of
-// its reaped children.
-func procCPU(pid string) (own, children time.Duration, err error) {
-	f, err := statFields(pid)
-	if err != nil {
-		return 0, 0, err
+	open, end := strings.IndexByte(string(data), '('), strings.LastIndex(string(data), ") ")
+	if open < 0 || end < open {
+		return procStat{}, fmt.Errorf("unexpected /proc/%s/stat", pid)
+	}
+	f := strings.Fields(string(data)[end+2:])
+	if len(f) < 15 {
+		return procStat{}, fmt.Errorf("unexpected /proc/%s/stat", pid)
 	}
 	ticks := func(i int) time.Duration {
 		v, _ := strconv.ParseInt(f[i], 10, 64) // the kernel writes integers
 		return time.Duration(v) * time.Second / clockTick
 	}
-	return ticks(11) + ticks(12), ticks(13) + ticks(14), nil
-}
-
-// statFields returns /proc/<pid>/stat's fields after the command name,
-// which may hold spaces: f[0] is the state, f[1] the parent, f[11] utime.
-func statFields(pid string) ([]string, error) {
-	data, err := os.ReadFile("/proc/" + pid + "/stat")
-	if err != nil {
-		return nil, err
-	}
-	i := strings.LastIndex(string(data), ") ")
-	if i < 0 {
-		return nil, fmt.Errorf("unexpected /proc/%s/stat", pid)
-	}
-	f := strings.Fields(string(data)[i+2:])
-	if len(f) < 15 {
-		return nil, fmt.Errorf("unexpected /proc/%s/stat", pid)
-	}
-	return f, nil
+	return procStat{comm: string(data)[open+1 : end], parent: f[1],
+		own: ticks(11) + ticks(12), children: ticks(13) + ticks(14)}, nil
 }
