@@ -147,6 +147,7 @@ func (e *env) close() error {
 	if e.api != nil {
 		errs = append(errs, e.api.Close())
 	}
+	e.users.CloseIdleConnections()
 	for _, w := range e.workers {
 		w.Stop()
 	}

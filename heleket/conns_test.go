@@ -23,11 +23,11 @@ func TestClientKeepsConnectionsForConcurrentCalls(t *testing.T) {
 	const inFlight = 8
 	var opened atomic.Int32
 	var arrived sync.WaitGroup
-	release := make(chan struct{})
+	release := make(chan struct{}, inFlight) // one token per call of a round
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		arrived.Done()
-		<-release // every call of the round is in flight at once
+		<-release // answered once every call of the round is in flight
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, payoutResult)
 	}))
@@ -50,11 +50,12 @@ func TestClientKeepsConnectionsForConcurrentCalls(t *testing.T) {
 			}()
 		}
 		arrived.Wait()
-		close(release)
+		for range inFlight {
+			release <- struct{}{}
+		}
 		for range inFlight {
 			require.NoError(t, <-errs)
 		}
-		release = make(chan struct{})
 	}
 	assert.Equal(t, int32(inFlight), opened.Load(), "connections opened for two rounds of %d calls", inFlight)
 }
