@@ -41,7 +41,7 @@ func runDev(ctx context.Context, _ []string) error {
 	if err != nil {
 		return err
 	}
-	if err := devCodec(&cfg, stateDir); err != nil {
+	if err := devSecrets(&cfg, stateDir); err != nil {
 		return err
 	}
 	temporal, err := startDevTemporal(ctx, cfg, stateDir)
@@ -58,9 +58,6 @@ func runDev(ctx context.Context, _ []string) error {
 			return err
 		}
 		defer stopLogged(log, "sandbox", sb.Close)
-	}
-	if cfg.AdminTokens == "" {
-		cfg.AdminTokens = "admin:" + randomToken() + ",approver:" + randomToken()
 	}
 	log = newLogger(cfg) // now it knows the generated secrets, to mask them
 	return runDevServices(ctx, cfg, log, temporal.UIURL())

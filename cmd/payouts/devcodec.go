@@ -18,19 +18,52 @@ import (
 // restart.
 const devKeyFile = "payload-keys"
 
-// devCodec turns payload encryption on for `payouts dev`: a key kept in
-// the state directory unless PAYLOAD_KEYS is set, and a fresh CODEC_TOKEN
-// for the Web UI's codec endpoint unless one is set.
+const (
+	devAdminTokensFile = "admin-tokens"
+	devCodecTokenFile  = "codec-token"
+)
+
+// devSecrets fills in what `payouts dev` generates when unset.
+func devSecrets(cfg *config.Config, stateDir string) error {
+	if err := devCodec(cfg, stateDir); err != nil {
+		return err
+	}
+	return devAdminTokens(cfg, stateDir)
+}
+
+// devAdminTokens keeps the generated tokens in the state directory, so a
+// curl saved from the banner keeps working after a restart.
+func devAdminTokens(cfg *config.Config, stateDir string) error {
+	if cfg.AdminTokens != "" {
+		return nil
+	}
+	tokens, err := keptSecret(filepath.Join(stateDir, devAdminTokensFile), func() (string, error) {
+		return "admin:" + randomToken() + ",approver:" + randomToken(), nil
+	})
+	if err != nil {
+		return fmt.Errorf("dev admin tokens: %w", err)
+	}
+	cfg.AdminTokens = tokens
+	return nil
+}
+
+// devCodec turns payload encryption on for `payouts dev`: a key and a
+// CODEC_TOKEN for the Web UI's codec endpoint, each kept in the state
+// directory unless set. A kept token keeps a UI tab working across restarts.
 func devCodec(cfg *config.Config, stateDir string) error {
 	if cfg.PayloadKeys == "" {
-		keys, err := devPayloadKeys(filepath.Join(stateDir, devKeyFile))
+		keys, err := keptSecret(filepath.Join(stateDir, devKeyFile), func() (string, error) { return codec.GenerateKey("dev1") })
 		if err != nil {
-			return err
+			return fmt.Errorf("dev payload key: %w", err)
 		}
 		cfg.PayloadKeys = keys
 	}
 	if cfg.CodecToken == "" {
-		cfg.CodecToken = randomToken()
+		token, err := keptSecret(filepath.Join(stateDir, devCodecTokenFile), func() (string, error) { return randomToken(), nil })
+		if err != nil {
+			return fmt.Errorf("dev codec token: %w", err)
+		}
+		cfg.CodecToken = token
 	}
 	if _, err := cfg.Codec(); err != nil {
 		return fmt.Errorf("%s: %w", filepath.Join(stateDir, devKeyFile), err)
@@ -38,22 +71,24 @@ func devCodec(cfg *config.Config, stateDir string) error {
 	return nil
 }
 
-func devPayloadKeys(path string) (string, error) {
+// keptSecret reads the secret kept at path, or generates it and keeps it
+// there, readable by its owner only.
+func keptSecret(path string, generate func() (string, error)) (string, error) {
 	b, err := os.ReadFile(path)
 	if err == nil {
 		return strings.TrimSpace(string(b)), nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("read dev payload key: %w", err)
+		return "", fmt.Errorf("read %s: %w", path, err)
 	}
-	key, err := codec.GenerateKey("dev1")
+	secret, err := generate()
 	if err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("write dev payload key: %w", err)
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
 	}
-	return key, nil
+	return secret, nil
 }
 
 // devCodecEndpoint is the codec URL the dev server's Web UI calls from the

@@ -78,3 +78,25 @@ func TestWithOpsMountsTheCodecOnlyWhenKeysAreSet(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "the codec answers, and wants a token")
 }
+
+func TestDevKeepsItsTokensAcrossRestarts(t *testing.T) {
+	dir := t.TempDir()
+	var first, second config.Config
+	require.NoError(t, devSecrets(&first, dir))
+	require.NoError(t, devSecrets(&second, dir))
+	tokens, err := config.ParseAdminTokens(first.AdminTokens)
+	require.NoError(t, err)
+	assert.Contains(t, tokens, "admin")
+	assert.Equal(t, first.AdminTokens, second.AdminTokens, "a saved curl keeps working after a restart")
+	assert.Equal(t, first.CodecToken, second.CodecToken, "the UI's codec endpoint survives a restart")
+	for _, name := range []string{devAdminTokensFile, devCodecTokenFile} {
+		info, err := os.Stat(filepath.Join(dir, name))
+		require.NoError(t, err, "kept next to the payload keys")
+		assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "%s is private", name)
+	}
+
+	set := config.Config{AdminTokens: "alice:alice-token-0123456789", CodecToken: "operator-chosen-token"}
+	require.NoError(t, devSecrets(&set, dir))
+	assert.Equal(t, "alice:alice-token-0123456789", set.AdminTokens, "configured values win")
+	assert.Equal(t, "operator-chosen-token", set.CodecToken)
+}
