@@ -116,15 +116,17 @@ func TestValidateKey(t *testing.T) {
 }
 
 func TestIDs(t *testing.T) {
+	const inst = "0123456789abcdef0123456789abcdef"
 	assert.Equal(t, ID("k"), ID("k"))
 	assert.NotEqual(t, ID("k"), ID("k2"))
 	assert.Len(t, ID("k"), payout.IDLength)
 	assert.True(t, strings.HasPrefix(ID("k"), "bt"))
 
-	assert.Equal(t, PayoutID("k", "1", 0), PayoutID("k", "1", 0))
-	assert.NotEqual(t, PayoutID("k", "1", 0), PayoutID("k", "1", 1))
-	assert.NotEqual(t, PayoutID("k", "1", 0), PayoutID("k2", "1", 0))
-	assert.NotEqual(t, PayoutID("k", "1", 0), payout.DeriveID("api", "1", "k#0"), "apart from single payouts")
+	assert.Equal(t, PayoutID(inst, "k", "1", 0), PayoutID(inst, "k", "1", 0))
+	assert.NotEqual(t, PayoutID(inst, "k", "1", 0), PayoutID(inst, "k", "1", 1))
+	assert.NotEqual(t, PayoutID(inst, "k", "1", 0), PayoutID(inst, "k2", "1", 0))
+	assert.NotEqual(t, PayoutID(inst, "k", "1", 0), payout.DeriveID(inst, "api", "1", "k#0"), "apart from single payouts")
+	assert.NotEqual(t, PayoutID(inst, "k", "1", 0), PayoutID("fedcba9876543210fedcba9876543210", "k", "1", 0), "apart per installation")
 }
 
 func TestFingerprint(t *testing.T) {

@@ -76,10 +76,10 @@ func ID(key string) string {
 }
 
 // PayoutID is the ID of the payout for one row: deterministic per batch key
-// and row, so a repeated request finds the same payouts, workflows and
-// Heleket order_ids instead of creating new ones.
-func PayoutID(key, clientID string, row int) string {
-	return payout.DeriveID("batch", clientID, key+"#"+strconv.Itoa(row))
+// and row within the installation, so a repeated request finds the same
+// payouts, workflows and Heleket order_ids instead of creating new ones.
+func PayoutID(installation, key, clientID string, row int) string {
+	return payout.DeriveID(installation, "batch", clientID, key+"#"+strconv.Itoa(row))
 }
 
 // Fingerprint hashes the rows as requested (after normalisation, before any

@@ -133,10 +133,15 @@ func (e *env) startWorkers(_ context.Context, o Options) error {
 	return nil
 }
 
-func (e *env) startAPI(context.Context, Options) error {
+func (e *env) startAPI(ctx context.Context, _ Options) error {
+	inst, err := e.store.Installation(ctx)
+	if err != nil {
+		return err
+	}
 	e.api.Handler = httpapi.New(httpapi.Deps{
-		Store: e.store, Temporal: e.client, HeleketAPIKey: benchKey, FeeFromBalance: true,
-		Starter:     &starter.Starter{Client: e.client, TaskQueue: productQueue, Timing: workflows.Timing{WebhookWait: webhookWaitBase, PollInitial: time.Second, PollMax: time.Minute}},
+		Store: e.store, Temporal: e.client, HeleketAPIKey: benchKey, FeeFromBalance: true, Installation: inst.ID,
+		Starter: &starter.Starter{Client: e.client, TaskQueue: productQueue, Installation: inst.ID,
+			Timing: workflows.Timing{WebhookWait: webhookWaitBase, PollInitial: time.Second, PollMax: time.Minute}},
 		AdminTokens: map[string]string{benchAdminName: benchToken}, Limits: payout.Limits{}, Logger: quiet(),
 	})
 	return nil

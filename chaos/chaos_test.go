@@ -33,7 +33,11 @@ func TestChaos(t *testing.T) {
 	})
 
 	stack := chaos.StartStack(t, stackOptions(t, cfg, say))
-	plan := chaos.NewPlan(cfg.Seed, cfg.Payouts)
+	installation, err := stack.Store.Installation(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := chaos.NewPlan(installation.ID, cfg.Seed, cfg.Payouts)
 	for _, addr := range plan.FailAddresses {
 		stack.Sandbox.ForceOutcome(addr, heleket.StatusFail)
 	}

@@ -114,13 +114,15 @@ func TestWalkTrailSkipsAttentionRows(t *testing.T) {
 	assert.Empty(t, walkTrail(e, payout.StatusSubmitted))
 }
 
+const testInstallation = "0123456789abcdef0123456789abcdef"
+
 func TestNewPlanIsDeterministic(t *testing.T) {
-	a, b := NewPlan(42, 100), NewPlan(42, 100)
+	a, b := NewPlan(testInstallation, 42, 100), NewPlan(testInstallation, 42, 100)
 	require.Equal(t, a, b)
 	fails, dups := 0, 0
 	for _, it := range a.Items {
 		assert.True(t, payout.ValidAddress(it.Network, it.Address), "address %s on %s", it.Address, it.Network)
-		assert.Equal(t, payout.DeriveID("api", it.ClientID, it.Key), it.ID)
+		assert.Equal(t, payout.DeriveID(testInstallation, "api", it.ClientID, it.Key), it.ID)
 		if it.WantFail {
 			fails++
 		}
@@ -130,5 +132,5 @@ func TestNewPlanIsDeterministic(t *testing.T) {
 	}
 	assert.Equal(t, 5, fails)
 	assert.Positive(t, dups)
-	assert.NotEqual(t, a.Items[0].Key, NewPlan(43, 1).Items[0].Key)
+	assert.NotEqual(t, a.Items[0].Key, NewPlan(testInstallation, 43, 1).Items[0].Key)
 }

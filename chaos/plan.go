@@ -67,17 +67,17 @@ const (
 	dupRate   = 0.10 // share of requests sent twice
 )
 
-// NewPlan draws n payouts from seed.
-func NewPlan(seed int64, n int) Plan {
+// NewPlan draws n payouts from seed; their IDs are the installation's.
+func NewPlan(installation string, seed int64, n int) Plan {
 	rng := rand.New(rand.NewSource(seed))
 	plan := Plan{FailAddresses: []string{tronAddress(rng), tronAddress(rng), tronAddress(rng)}}
 	for i := range n {
-		plan.Items = append(plan.Items, newItem(rng, seed, i, plan.FailAddresses))
+		plan.Items = append(plan.Items, newItem(rng, installation, seed, i, plan.FailAddresses))
 	}
 	return plan
 }
 
-func newItem(rng *rand.Rand, seed int64, i int, failAddresses []string) Item {
+func newItem(rng *rand.Rand, installation string, seed int64, i int, failAddresses []string) Item {
 	r := routes[rng.Intn(len(routes))]
 	it := Item{
 		Index: i, ClientID: fmt.Sprintf("chaos-%d", i%17), Key: fmt.Sprintf("chaos-%d-%d", seed, i),
@@ -90,7 +90,7 @@ func newItem(rng *rand.Rand, seed int64, i int, failAddresses []string) Item {
 	if rng.Float64() < dupRate {
 		it.Dup = DupSequential + DupMode(rng.Intn(2))
 	}
-	it.ID = payout.DeriveID("api", it.ClientID, it.Key)
+	it.ID = payout.DeriveID(installation, "api", it.ClientID, it.Key)
 	return it
 }
 

@@ -114,13 +114,13 @@ func TestBatchPaysEveryRowOnceAndRepeatsAnswerTheSameBatch(t *testing.T) {
 	assert.Equal(t, "1.5", first.Assets["TON"].Amount)
 
 	for i, r := range rows {
-		p := e.WaitFinal(batch.PayoutID(key, r.ClientID, i))
+		p := e.WaitFinal(batch.PayoutID(e.Installation, key, r.ClientID, i))
 		assert.Equal(t, payout.StatusPaid, p.Status, "row %d", i)
 		assert.Equal(t, payout.OriginBonus, p.Origin)
 		assert.Equal(t, []string{"api:->requested", "workflow:requested->submitted", "webhook:submitted->processing", "webhook:processing->paid"}, e.Trail(p.ID))
 	}
-	assert.Equal(t, tronAddress, e.WaitFinal(batch.PayoutID(key, "b-2", 1)).Address, "the default wallet")
-	assert.Equal(t, "bonus", e.WaitFinal(batch.PayoutID(key, "b-3", 2)).Memo)
+	assert.Equal(t, tronAddress, e.WaitFinal(batch.PayoutID(e.Installation, key, "b-2", 1)).Address, "the default wallet")
+	assert.Equal(t, "bonus", e.WaitFinal(batch.PayoutID(e.Installation, key, "b-3", 2)).Memo)
 
 	done := testenv.Decode[batchJSON](e, e.Do(http.MethodGet, "/payouts/batches/"+first.ID, nil, nil))
 	assert.True(t, done.Done)
@@ -142,7 +142,7 @@ func TestBatchPaysEveryRowOnceAndRepeatsAnswerTheSameBatch(t *testing.T) {
 
 	assert.Equal(t, 4, payoutRows(t, e))
 	assert.Equal(t, 4, e.Sandbox.Stats().Creates)
-	assert.Equal(t, 1, countWorkflows(t, e, batch.PayoutID(key, "b-1", 0)))
+	assert.Equal(t, 1, countWorkflows(t, e, batch.PayoutID(e.Installation, key, "b-1", 0)))
 }
 
 func TestBatchFromCSV(t *testing.T) {
@@ -159,8 +159,8 @@ func TestBatchFromCSV(t *testing.T) {
 	assert.Equal(t, "6.25", b.Assets["USDT"].Amount)
 	waitStarted(t, e, b.ID)
 
-	assert.Equal(t, payout.StatusPaid, e.WaitFinal(batch.PayoutID(key, "c-1", 0)).Status)
-	assert.Equal(t, payout.StatusPaid, e.WaitFinal(batch.PayoutID(key, "c-2", 1)).Status)
+	assert.Equal(t, payout.StatusPaid, e.WaitFinal(batch.PayoutID(e.Installation, key, "c-1", 0)).Status)
+	assert.Equal(t, payout.StatusPaid, e.WaitFinal(batch.PayoutID(e.Installation, key, "c-2", 1)).Status)
 	assert.Equal(t, 2, e.Sandbox.Stats().Creates)
 }
 
@@ -227,7 +227,7 @@ func TestBatchRepeatResumesStartsLostInACrash(t *testing.T) {
 	require.Empty(t, rowErrs)
 	payouts := make([]payout.Payout, len(valid))
 	for i, v := range valid {
-		payouts[i] = payout.Payout{ID: batch.PayoutID(key, v.ClientID, i), ClientID: v.ClientID, Asset: v.Asset,
+		payouts[i] = payout.Payout{ID: batch.PayoutID(e.Installation, key, v.ClientID, i), ClientID: v.ClientID, Asset: v.Asset,
 			Network: v.Network, Amount: v.Amount, Address: v.Address, Origin: payout.OriginBonus,
 			Status: payout.StatusRequested, IsSubtract: true, RequestedBy: testenv.AdminName}
 	}
@@ -295,7 +295,7 @@ func TestLargeBatchIsAcceptedInOneRequest(t *testing.T) {
 	assert.Equal(t, n, payoutRows(t, e))
 	assert.Equal(t, n, sqlCount(t, e, "select count(*) from payout_events where details->>'batch_id' = $1", b.ID))
 	for _, i := range []int{0, n / 2, n - 1} {
-		id := batch.PayoutID(key, fmt.Sprintf("client-%d", i%500), i)
+		id := batch.PayoutID(e.Installation, key, fmt.Sprintf("client-%d", i%500), i)
 		_, err := e.Temporal.DescribeWorkflowExecution(context.Background(), payout.WorkflowID(id), "")
 		assert.NoError(t, err, "workflow of row %d", i)
 	}

@@ -115,7 +115,7 @@ func TestScheduleCatchUpPaysEachScheduledTimeOnce(t *testing.T) {
 	}
 	firstRuns := runResults(t, e, backfill(t, e, sc.ID, from, to, 3))
 	for i, at := range times {
-		id := schedule.RunPayoutID(clientID, sc.ID, at)
+		id := schedule.RunPayoutID(e.Installation, clientID, sc.ID, at)
 		assert.Equal(t, workflows.ScheduledPayoutResult{PayoutID: id, ScheduledAt: at, Started: true}, firstRuns[i])
 		p := e.WaitFinal(id)
 		assert.Equal(t, payout.StatusPaid, p.Status)
@@ -128,7 +128,7 @@ func TestScheduleCatchUpPaysEachScheduledTimeOnce(t *testing.T) {
 	again := runResults(t, e, backfill(t, e, sc.ID, from, to, 6))
 	require.Len(t, again, 6)
 	for i, at := range times {
-		assert.Equal(t, workflows.ScheduledPayoutResult{PayoutID: schedule.RunPayoutID(clientID, sc.ID, at), ScheduledAt: at, Started: false},
+		assert.Equal(t, workflows.ScheduledPayoutResult{PayoutID: schedule.RunPayoutID(e.Installation, clientID, sc.ID, at), ScheduledAt: at, Started: false},
 			again[3+i], "the repeated run of %s found its payout", at)
 	}
 	assert.Equal(t, 3, e.Sandbox.Stats().Creates, "Heleket got one create per scheduled time")

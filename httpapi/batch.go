@@ -151,7 +151,7 @@ func (s *server) batchPayouts(r *http.Request, key string, valid []payout.Valid,
 			v.Address, v.Memo = wallet.Address, firstNonEmpty(v.Memo, wallet.Memo)
 		}
 		out[i] = payout.Payout{
-			ID: batch.PayoutID(key, v.ClientID, i), ClientID: v.ClientID, Asset: v.Asset, Network: v.Network,
+			ID: batch.PayoutID(s.Installation, key, v.ClientID, i), ClientID: v.ClientID, Asset: v.Asset, Network: v.Network,
 			Amount: v.Amount, Address: v.Address, Memo: v.Memo, Origin: payout.OriginBonus,
 			Status: s.initialStatus(v), IsSubtract: s.FeeFromBalance, RequestedBy: adminName(r.Context()),
 		}

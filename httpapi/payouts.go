@@ -105,7 +105,7 @@ func (s *server) newPayout(r *http.Request, v payout.Valid) (payout.Payout, int,
 		v.Address, v.Memo = wallet.Address, firstNonEmpty(v.Memo, wallet.Memo)
 	}
 	return payout.Payout{
-		ID: payout.DeriveID("api", v.ClientID, v.IdempotencyKey), ClientID: v.ClientID, Asset: v.Asset,
+		ID: payout.DeriveID(s.Installation, "api", v.ClientID, v.IdempotencyKey), ClientID: v.ClientID, Asset: v.Asset,
 		Network: v.Network, Amount: v.Amount, Address: v.Address, Memo: v.Memo, Origin: v.Origin,
 		Status: s.initialStatus(v), IsSubtract: s.FeeFromBalance, RequestedBy: adminName(r.Context()),
 		IdempotencyKey: v.IdempotencyKey,

@@ -157,7 +157,7 @@ func (s *server) createTemporalSchedule(ctx context.Context, def schedule.Defini
 			ID:       def.ID, // the scheduler appends each run's time
 			Workflow: workflows.ScheduledPayoutWorkflowName,
 			Args: []any{workflows.ScheduledPayoutInput{
-				ScheduleID: def.ID, ClientID: def.ClientID, Timing: s.Starter.Timing}},
+				ScheduleID: def.ID, ClientID: def.ClientID, Timing: s.Starter.Timing, Installation: s.Installation}},
 			TaskQueue: s.Starter.TaskQueue,
 			TypedSearchAttributes: temporal.NewSearchAttributes(
 				workflows.AttrClientID.ValueSet(def.ClientID), workflows.AttrOrigin.ValueSet(string(payout.OriginScheduled))),

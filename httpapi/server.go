@@ -35,6 +35,9 @@ type Deps struct {
 	HeleketAPIKey  string            // verifies webhook signatures
 	WebhookSecret  string            // optional X-Heleket-Signature HMAC
 	FeeFromBalance bool              // Heleket is_subtract
+	// Installation is this database's ID (store.Installation), from which
+	// every payout ID is derived.
+	Installation string
 	// ApprovalThresholds: payouts above their asset's amount wait for a
 	// second admin (four-eyes); assets not listed need no approval.
 	ApprovalThresholds map[string]decimal.Decimal

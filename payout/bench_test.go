@@ -23,6 +23,6 @@ func BenchmarkValidate(b *testing.B) {
 func BenchmarkDeriveID(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = payout.DeriveID("api", "42", "first-payout")
+		_ = payout.DeriveID("0123456789abcdef", "api", "42", "first-payout")
 	}
 }

@@ -113,7 +113,8 @@ func ParseID(id string) (clientID, name string, ok bool) {
 
 // RunPayoutID is the payout ID of the schedule's run at the given scheduled
 // (nominal) time. Second precision matches the scheduler's own workflow
-// IDs, which carry the time the same way.
-func RunPayoutID(clientID, scheduleID string, scheduledAt time.Time) string {
-	return payout.DeriveID("schedule", clientID, scheduleID+"@"+scheduledAt.UTC().Format(time.RFC3339))
+// IDs, which carry the time the same way. Schedules created before
+// installation IDs existed carry none, and keep the IDs they had.
+func RunPayoutID(installation, clientID, scheduleID string, scheduledAt time.Time) string {
+	return payout.DeriveID(installation, "schedule", clientID, scheduleID+"@"+scheduledAt.UTC().Format(time.RFC3339))
 }

@@ -133,9 +133,9 @@ func TestIDs(t *testing.T) {
 	}
 
 	at := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
-	assert.Equal(t, RunPayoutID("42", id, at), RunPayoutID("42", id, at.In(time.FixedZone("X", 3600))), "the instant counts, not the zone")
-	assert.Equal(t, RunPayoutID("42", id, at), RunPayoutID("42", id, at.Add(300*time.Millisecond)), "second precision")
-	assert.NotEqual(t, RunPayoutID("42", id, at), RunPayoutID("42", id, at.Add(time.Second)))
-	assert.NotEqual(t, RunPayoutID("42", id, at), RunPayoutID("42", ID("42", "other"), at))
-	assert.Regexp(t, `^[A-Za-z0-9_-]{32}$`, RunPayoutID("42", id, at))
+	assert.Equal(t, RunPayoutID("", "42", id, at), RunPayoutID("", "42", id, at.In(time.FixedZone("X", 3600))), "the instant counts, not the zone")
+	assert.Equal(t, RunPayoutID("", "42", id, at), RunPayoutID("", "42", id, at.Add(300*time.Millisecond)), "second precision")
+	assert.NotEqual(t, RunPayoutID("", "42", id, at), RunPayoutID("", "42", id, at.Add(time.Second)))
+	assert.NotEqual(t, RunPayoutID("", "42", id, at), RunPayoutID("", "42", ID("42", "other"), at))
+	assert.Regexp(t, `^[A-Za-z0-9_-]{32}$`, RunPayoutID("", "42", id, at))
 }

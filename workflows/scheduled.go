@@ -30,6 +30,9 @@ type ScheduledPayoutInput struct {
 	ScheduleID string `json:"schedule_id"`
 	ClientID   string `json:"client_id"`
 	Timing     Timing `json:"timing"`
+	// Installation scopes the runs' payout IDs (payout.DeriveID); empty in
+	// schedules created before installation IDs existed.
+	Installation string `json:"installation,omitempty"`
 }
 
 // ScheduledPayoutResult says what a run did.
@@ -54,7 +57,7 @@ func ScheduledPayout(ctx workflow.Context, in ScheduledPayoutInput) (ScheduledPa
 	if err != nil {
 		return ScheduledPayoutResult{}, err
 	}
-	res := ScheduledPayoutResult{PayoutID: schedule.RunPayoutID(in.ClientID, in.ScheduleID, at), ScheduledAt: at}
+	res := ScheduledPayoutResult{PayoutID: schedule.RunPayoutID(in.Installation, in.ClientID, in.ScheduleID, at), ScheduledAt: at}
 	var p payout.Payout
 	run := activities.ScheduledRun{ScheduleID: in.ScheduleID, PayoutID: res.PayoutID, ScheduledAt: at}
 	err = workflow.ExecuteLocalActivity(dbCtx(ctx), acts.PrepareScheduledPayout, run).Get(ctx, &p)
@@ -70,18 +73,19 @@ func ScheduledPayout(ctx workflow.Context, in ScheduledPayoutInput) (ScheduledPa
 	case err != nil:
 		return res, fmt.Errorf("prepare payout %s: %w", res.PayoutID, err)
 	}
-	res.Started, err = startPayoutChild(ctx, p, in.Timing)
+	res.Started, err = startPayoutChild(ctx, p, in.Timing, in.Installation)
 	return res, err
 }
 
 // startPayoutChild reports false when the payout's workflow already exists.
-func startPayoutChild(ctx workflow.Context, p payout.Payout, timing Timing) (bool, error) {
+func startPayoutChild(ctx workflow.Context, p payout.Payout, timing Timing, installation string) (bool, error) {
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:            payout.WorkflowID(p.ID),
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
 		TypedSearchAttributes: temporal.NewSearchAttributes(SearchAttributes(p)...),
 		StaticSummary:         Summary(p),
+		Memo:                  PayoutMemo(installation, p),
 	})
 	child := workflow.ExecuteChildWorkflow(cctx, PayoutWorkflowName, PayoutInput{Payout: p, Timing: timing})
 	err := child.GetChildWorkflowExecution().Get(ctx, nil)

@@ -87,6 +87,20 @@ func Summary(p payout.Payout) string {
 	return fmt.Sprintf("%s %s on %s for client %s — %s", p.Asset, p.Amount.String(), p.Network, p.ClientID, p.Origin)
 }
 
+// MemoFingerprint is the memo field of a payout's workflow that holds
+// payout.Fingerprint: a start that finds the workflow running joins it only
+// when the fingerprint is its own (starter.Start).
+const MemoFingerprint = "payout_fingerprint"
+
+// PayoutMemo is the memo of a payout's workflow; none without an
+// installation (schedules created before installation IDs existed).
+func PayoutMemo(installation string, p payout.Payout) map[string]any {
+	if installation == "" {
+		return nil
+	}
+	return map[string]any{MemoFingerprint: payout.Fingerprint(installation, p)}
+}
+
 // SearchAttributes are the visibility fields of a payout.
 func SearchAttributes(p payout.Payout) []temporal.SearchAttributeUpdate {
 	return []temporal.SearchAttributeUpdate{

@@ -60,6 +60,27 @@ func timingOf(cfg config.Config) workflows.Timing {
 		ApprovalTimeout: cfg.ApprovalTimeout}
 }
 
+// newStarter starts payout workflows under this installation's identity,
+// read from the database, and decodes memos with the client's codec.
+func newStarter(cfg config.Config, st *store.Store, tc client.Client) (*starter.Starter, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	inst, err := st.Installation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := &starter.Starter{Client: tc, TaskQueue: cfg.TemporalTaskQueue, Timing: timingOf(cfg),
+		Installation: inst.ID, LegacyBefore: inst.CreatedAt}
+	c, err := cfg.Codec()
+	if err != nil {
+		return nil, err
+	}
+	if c != nil {
+		s.DataConverter = c.DataConverter()
+	}
+	return s, nil
+}
+
 // newAPI builds the HTTP handler from the configuration.
 func newAPI(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logger) (http.Handler, error) {
 	limits, err := cfg.Limits()
@@ -81,9 +102,13 @@ func newAPI(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
+	starts, err := newStarter(cfg, st, tc)
+	if err != nil {
+		return nil, err
+	}
 	api := httpapi.New(httpapi.Deps{
-		Store: st, Temporal: tc, Limits: limits, AdminTokens: tokens,
-		Starter:            &starter.Starter{Client: tc, TaskQueue: cfg.TemporalTaskQueue, Timing: timingOf(cfg)},
+		Store: st, Temporal: tc, Limits: limits, AdminTokens: tokens, Installation: starts.Installation,
+		Starter:            starts,
 		HeleketAPIKey:      cfg.HeleketAPIKey,
 		WebhookSecret:      cfg.HeleketWebhookSecret,
 		FeeFromBalance:     cfg.FeeFromBalance,

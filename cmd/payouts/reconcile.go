@@ -31,9 +31,13 @@ func newReconciler(cfg config.Config, st *store.Store, tc client.Client, hc *hel
 	if !poster.Enabled() {
 		log.Info("ALERT_WEBHOOK_URL is empty: discrepancies are recorded but not alerted")
 	}
+	starts, err := newStarter(cfg, st, tc)
+	if err != nil {
+		return nil, err
+	}
 	return &activities.Reconciler{
 		Store: st, Heleket: hc, Alerts: poster, Logger: log,
-		Workflows: &starter.Starter{Client: tc, TaskQueue: cfg.TemporalTaskQueue, Timing: timingOf(cfg)},
+		Workflows: starts,
 		Settings: activities.ReconcileSettings{
 			Overlap: cfg.ReconcileOverlap, Lookback: cfg.ReconcileLookback, StuckAfter: cfg.StuckAfter,
 		},

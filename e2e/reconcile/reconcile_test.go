@@ -70,7 +70,7 @@ func TestDroppedWebhooksAndTerminatedWorkflowAreRepairedFromHeleket(t *testing.T
 func TestLostStartIsResumedAndPaidOnce(t *testing.T) {
 	e := testenv.New(t, testenv.Options{})
 	ctx := context.Background()
-	p := newPayout(payout.DeriveID("api", "42", "lost-start"))
+	p := newPayout(payout.DeriveID(e.Installation, "api", "42", "lost-start"))
 	_, created, err := e.Store.CreatePayout(ctx, p, testenv.AdminName, map[string]any{"via": "api"})
 	require.NoError(t, err)
 	require.True(t, created)
@@ -165,7 +165,7 @@ func TestConcurrentTriggersJoinOneRunAndARerunChangesNothing(t *testing.T) {
 		Reconcile: activities.ReconcileSettings{Overlap: 72 * time.Hour}})
 	ctx := context.Background()
 	createAtHeleket(t, e, "orphan-rerun", "3")
-	lost := newPayout(payout.DeriveID("api", "42", "lost-rerun"))
+	lost := newPayout(payout.DeriveID(e.Installation, "api", "42", "lost-rerun"))
 	_, _, err := e.Store.CreatePayout(ctx, lost, testenv.AdminName, nil)
 	require.NoError(t, err)
 

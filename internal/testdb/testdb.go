@@ -49,7 +49,27 @@ func New(t testing.TB) string {
 	if err := schema.Migrate(ctx, dsn); err != nil {
 		t.Fatalf("testdb: migrate: %v", err)
 	}
+	if err := newInstallation(ctx, dsn); err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
 	return dsn
+}
+
+// newInstallation gives a copy of the template an installation ID of its
+// own: a test database stands for a fresh installation, as migrating it
+// from scratch would make it, not for a restored backup of the template.
+func newInstallation(ctx context.Context, dsn string) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return fmt.Errorf("new installation ID: connect: %w", err)
+	}
+	_, err = conn.Exec(ctx, `ALTER TABLE installation DISABLE TRIGGER installation_immutable;
+		UPDATE installation SET id = replace(gen_random_uuid()::text, '-', '');
+		ALTER TABLE installation ENABLE TRIGGER installation_immutable`)
+	if err != nil {
+		err = fmt.Errorf("new installation ID: %w", err)
+	}
+	return errors.Join(err, conn.Close(ctx))
 }
 
 // NewEmpty is New without migrations, for testing the migrations.

@@ -101,6 +101,9 @@ type Env struct {
 	API       *httptest.Server
 	TaskQueue string
 	Starter   *starter.Starter
+	// Installation is the database's installation ID, from which payout
+	// IDs derive.
+	Installation string
 	Acts      *activities.Activities
 	Worker    sdkworker.Worker
 	// HTTP checks every exchange against httpapi/openapi.yaml; Do uses it.
@@ -129,7 +132,14 @@ func New(t *testing.T, opts Options) *Env {
 
 	sum := sha256.Sum256([]byte(t.Name()))
 	e.TaskQueue = "payouts-" + hex.EncodeToString(sum[:6])
-	e.Starter = &starter.Starter{Client: e.Temporal, TaskQueue: e.TaskQueue, Timing: timingOr(opts.Timing)}
+	inst, err := e.Store.Installation(context.Background())
+	require.NoError(t, err)
+	e.Installation = inst.ID
+	e.Starter = &starter.Starter{Client: e.Temporal, TaskQueue: e.TaskQueue, Timing: timingOr(opts.Timing),
+		Installation: inst.ID}
+	if opts.Codec != nil {
+		e.Starter.DataConverter = opts.Codec.DataConverter()
+	}
 
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -137,7 +147,7 @@ func New(t *testing.T, opts Options) *Env {
 	e.setupReconciliation(opts)
 	e.Acts.Logger = e.log
 	e.API = httptest.NewUnstartedServer(withOps(opts, httpapi.New(httpapi.Deps{
-		Store: e.Store, Temporal: e.Temporal, Starter: e.Starter, Limits: payout.Limits{},
+		Store: e.Store, Temporal: e.Temporal, Starter: e.Starter, Limits: payout.Limits{}, Installation: e.Installation,
 		AdminTokens: map[string]string{AdminName: AdminToken, SecondAdmin: SecondAdminToken}, HeleketAPIKey: APIKey,
 		FeeFromBalance: true, ApprovalThresholds: opts.ApprovalThresholds, Reconciliation: e.Reconciliation,
 		WebhookGuard: opts.WebhookGuard, Logger: e.log,
