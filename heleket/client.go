@@ -274,6 +274,9 @@ func (c *Client) call(ctx context.Context, endpoint string, query url.Values, bo
 		return c.transportErr(ctx, callCtx, endpoint, fmt.Errorf("read response body: %w", err))
 	}
 	if len(raw) > maxResponseBytes {
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			return malformedAnswer(endpoint, resp.StatusCode, "response body too large", raw)
+		}
 		return &ServerError{Endpoint: endpoint, HTTPStatus: resp.StatusCode, Reason: "response body too large"}
 	}
 	return classify(endpoint, resp, raw, out, time.Now())
@@ -307,17 +310,20 @@ func classify(endpoint string, resp *http.Response, raw []byte, out any, now tim
 	var env envelope
 	// The envelope must be an object; a bare null would otherwise decode
 	// into an all-absent envelope that looks like success.
-	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
-		return &ServerError{Endpoint: endpoint, HTTPStatus: status, Reason: "malformed response body"}
-	}
-	if err := json.Unmarshal(raw, &env); err != nil {
-		return &ServerError{Endpoint: endpoint, HTTPStatus: status, Reason: "malformed response body"}
+	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' || json.Unmarshal(raw, &env) != nil {
+		if !ok2xx {
+			return &ServerError{Endpoint: endpoint, HTTPStatus: status, Reason: "malformed response body"}
+		}
+		return malformedAnswer(endpoint, status, "body is not a JSON object", raw)
 	}
 	state := int64(0)
 	if env.State != nil {
 		n, err := env.State.Int64()
 		if err != nil {
-			return &ServerError{Endpoint: endpoint, HTTPStatus: status, Reason: "malformed response state"}
+			if !ok2xx {
+				return &ServerError{Endpoint: endpoint, HTTPStatus: status, Reason: "malformed response state"}
+			}
+			return malformedAnswer(endpoint, status, "state is not an integer", raw)
 		}
 		state = n
 	}
@@ -337,19 +343,29 @@ func classify(endpoint string, resp *http.Response, raw []byte, out any, now tim
 			return &ServerError{Endpoint: endpoint, HTTPStatus: status, Reason: "unexpected HTTP status"}
 		}
 	}
-
 	if out == nil {
 		return nil
 	}
-	res := bytes.TrimSpace(env.Result)
+	return decodeResult(endpoint, status, env.Result, raw, out)
+}
+
+// decodeResult fills out from a success answer's result. Only the fields
+// out declares strictly can fail it (see Payout).
+func decodeResult(endpoint string, status int, result, raw []byte, out any) error {
+	res := bytes.TrimSpace(result)
 	if len(res) == 0 || bytes.Equal(res, []byte("null")) {
-		return &ServerError{Endpoint: endpoint, HTTPStatus: status, Reason: "response has no result"}
+		return malformedAnswer(endpoint, status, "response has no result", raw)
 	}
 	if err := json.Unmarshal(res, out); err != nil {
 		// PHP encodes an empty array as [] even where an object is meant;
 		// for an object result that carries no data, which is as good as
 		// missing.
-		return &ServerError{Endpoint: endpoint, HTTPStatus: status, Reason: "malformed result"}
+		return malformedAnswer(endpoint, status, "result does not decode", raw)
+	}
+	if p, ok := out.(interface{ missing() string }); ok {
+		if field := p.missing(); field != "" {
+			return malformedAnswer(endpoint, status, "result has no "+field, raw)
+		}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package heleket
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -97,6 +98,35 @@ func (e *ServerError) Error() string {
 	return fmt.Sprintf("heleket %s: server error (HTTP %d)", e.Endpoint, e.HTTPStatus)
 }
 
+// MalformedError is a 2xx answer this client cannot use: not the
+// documented envelope, a field the product acts on that does not decode, or
+// a create or info result without uuid or status. Retryable: Heleket may
+// have applied the request (a create is idempotent on order_id, so asking
+// again is safe), and giving up could mark a payout that was made as failed.
+// The caller decides after how many attempts a person must look.
+type MalformedError struct {
+	Endpoint   string
+	HTTPStatus int
+	// Reason is a short fixed description, e.g. "result has no uuid".
+	Reason string
+	// Raw is the body as received, cut at maxMalformedRaw bytes, for the
+	// audit trail. It may hold wallet addresses: store it, never log it.
+	Raw []byte
+}
+
+func (e *MalformedError) Error() string {
+	return fmt.Sprintf("heleket %s: malformed answer (HTTP %d): %s", e.Endpoint, e.HTTPStatus, e.Reason)
+}
+
+// maxMalformedRaw bounds the copy of a bad body an error carries; real
+// answers are a few kilobytes, and an error travels through logs and
+// Temporal failures.
+const maxMalformedRaw = 16 << 10
+
+func malformedAnswer(endpoint string, status int, reason string, raw []byte) *MalformedError {
+	return &MalformedError{Endpoint: endpoint, HTTPStatus: status, Reason: reason, Raw: bytes.Clone(raw[:min(len(raw), maxMalformedRaw)])}
+}
+
 // TransportError is a failure to complete the HTTP exchange: dial, TLS,
 // connection reset, the per-call timeout, or reading the response body.
 type TransportError struct {
@@ -123,9 +153,10 @@ func (e *TransportError) Unwrap() error { return e.Err }
 var ErrCallTimeout = fmt.Errorf("heleket: per-call timeout: %w", context.DeadlineExceeded)
 
 // IsRetryable reports whether repeating the same call may succeed: rate
-// limits, server errors and transport failures (including the per-call
-// timeout). Validation, refusal and authentication errors are permanent, and
-// so is the caller's own context ending: the caller decided to stop.
+// limits, server errors, malformed answers and transport failures
+// (including the per-call timeout). Validation, refusal and authentication
+// errors are permanent, and so is the caller's own context ending: the
+// caller decided to stop.
 func IsRetryable(err error) bool {
 	if err == nil {
 		return false
@@ -133,9 +164,10 @@ func IsRetryable(err error) bool {
 	var (
 		rl *RateLimitError
 		se *ServerError
+		me *MalformedError
 		te *TransportError
 	)
-	return errors.As(err, &rl) || errors.As(err, &se) || errors.As(err, &te)
+	return errors.As(err, &rl) || errors.As(err, &se) || errors.As(err, &me) || errors.As(err, &te)
 }
 
 // RetryAfter returns the delay Heleket asked for with a 429's Retry-After

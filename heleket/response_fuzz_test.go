@@ -50,8 +50,9 @@ func FuzzClassifyResponse(f *testing.F) {
 			a  *AuthError
 			rl *RateLimitError
 			se *ServerError
+			me *MalformedError
 		)
-		if !errors.As(err, &v) && !errors.As(err, &rf) && !errors.As(err, &a) && !errors.As(err, &rl) && !errors.As(err, &se) {
+		if !errors.As(err, &v) && !errors.As(err, &rf) && !errors.As(err, &a) && !errors.As(err, &rl) && !errors.As(err, &se) && !errors.As(err, &me) {
 			t.Fatalf("untyped error %T: %v", err, err)
 		}
 		if status >= 500 && !IsRetryable(err) {

@@ -19,13 +19,22 @@ const (
 	StatusSystemFail = "system_fail"
 )
 
-// IsFinalStatus is the fallback used when a payload carries no is_final flag.
+// IsFinalStatus is the fallback used when a payload carries no is_final
+// flag. Heleket's examples and relays do not agree on case ("PAID",
+// "Paid"), and reading a final word as non-final would leave a payout
+// waiting for ever, so the comparison ignores case and surrounding space.
 func IsFinalStatus(status string) bool {
-	switch status {
+	switch NormalizeStatus(status) {
 	case StatusPaid, StatusFail, StatusCancel, StatusSystemFail:
 		return true
 	}
 	return false
+}
+
+// NormalizeStatus returns a status word in the lower case the Status
+// constants use, so callers can compare with ==.
+func NormalizeStatus(status string) string {
+	return strings.ToLower(strings.TrimSpace(status))
 }
 
 // Amount decodes Heleket amounts, which public examples show both as JSON
@@ -111,23 +120,59 @@ func (f Flag) MarshalJSON() ([]byte, error) {
 }
 
 // Payout is Heleket's payout object (create, info and list items).
+//
+// Only the fields the product acts on are decoded strictly; a wrong type in
+// one of them makes the answer malformed. The others are Lenient: Heleket
+// sends balance as an object, a string or null depending on the endpoint,
+// and the rest drift between numbers and strings, which must not make a
+// payout retry for ever over a value nobody reads.
 type Payout struct {
-	UUID           string `json:"uuid"`
-	OrderID        string `json:"order_id,omitempty"`
-	Amount         Amount `json:"amount"`
-	Currency       string `json:"currency"`
-	Network        string `json:"network"`
-	Address        string `json:"address"`
-	TxID           string `json:"txid,omitempty"`
-	Status         string `json:"status"`
-	IsFinal        Flag   `json:"is_final"`
-	Balance        Amount `json:"balance"`
-	PayerCurrency  string `json:"payer_currency"`
-	PayerAmount    Amount `json:"payer_amount"`
-	Commission     Amount `json:"commission"`
-	MerchantAmount Amount `json:"merchant_amount"`
-	CreatedAt      string `json:"created_at,omitempty"`
-	UpdatedAt      string `json:"updated_at,omitempty"`
+	UUID       string `json:"uuid"`
+	OrderID    string `json:"order_id,omitempty"`
+	Amount     Amount `json:"amount"`
+	Currency   string `json:"currency"`
+	Network    string `json:"network"`
+	Address    string `json:"address"`
+	TxID       string `json:"txid,omitempty"`
+	Status     string `json:"status"`
+	IsFinal    Flag   `json:"is_final"`
+	Commission Amount `json:"commission"`
+
+	Balance        Lenient `json:"balance,omitempty"`
+	PayerCurrency  Lenient `json:"payer_currency,omitempty"`
+	PayerAmount    Lenient `json:"payer_amount,omitempty"`
+	MerchantAmount Lenient `json:"merchant_amount,omitempty"`
+	CreatedAt      Lenient `json:"created_at,omitempty"`
+	UpdatedAt      Lenient `json:"updated_at,omitempty"`
+
+	// Raw is the payout object exactly as Heleket sent it, for the audit
+	// trail; empty when the value was not decoded from JSON.
+	Raw json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON decodes the payout and keeps a copy of its bytes in Raw.
+func (p *Payout) UnmarshalJSON(b []byte) error {
+	type plain Payout // drops the method, so this does not recurse
+	var v plain
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	v.Raw = bytes.Clone(b)
+	*p = Payout(v)
+	return nil
+}
+
+// missing names the first field the product needs that the payout lacks;
+// empty when it has them all. A payout without uuid or status can be
+// neither followed nor recorded.
+func (p *Payout) missing() string {
+	switch {
+	case strings.TrimSpace(p.UUID) == "":
+		return "uuid"
+	case strings.TrimSpace(p.Status) == "":
+		return "status"
+	}
+	return ""
 }
 
 // Final reports whether the payout will not change any more: the is_final
@@ -232,23 +277,25 @@ type TestWebhookRequest struct {
 	Status      string `json:"status,omitempty"`
 }
 
-// Webhook is the payload Heleket posts to url_callback. Field order here is
-// the order Heleket sends, which matters when re-encoding for the signature.
+// Webhook is the payload Heleket posts to url_callback, in the order Heleket
+// sends the fields. As in Payout, the fields the product does not act on are
+// Lenient: a signed webhook refused over one of them would be redelivered
+// for ever.
 type Webhook struct {
-	Type           string `json:"type"`
-	UUID           string `json:"uuid"`
-	OrderID        string `json:"order_id"`
-	Amount         Amount `json:"amount"`
-	MerchantAmount Amount `json:"merchant_amount"`
-	Commission     Amount `json:"commission"`
-	IsFinal        Flag   `json:"is_final"`
-	Status         string `json:"status"`
-	TxID           string `json:"txid,omitempty"`
-	Currency       string `json:"currency"`
-	Network        string `json:"network"`
-	PayerCurrency  string `json:"payer_currency"`
-	PayerAmount    Amount `json:"payer_amount"`
-	Sign           string `json:"sign"`
+	Type           string  `json:"type"`
+	UUID           string  `json:"uuid"`
+	OrderID        string  `json:"order_id"`
+	Amount         Amount  `json:"amount"`
+	MerchantAmount Lenient `json:"merchant_amount,omitempty"`
+	Commission     Amount  `json:"commission"`
+	IsFinal        Flag    `json:"is_final"`
+	Status         string  `json:"status"`
+	TxID           string  `json:"txid,omitempty"`
+	Currency       string  `json:"currency"`
+	Network        string  `json:"network"`
+	PayerCurrency  Lenient `json:"payer_currency,omitempty"`
+	PayerAmount    Lenient `json:"payer_amount,omitempty"`
+	Sign           string  `json:"sign"`
 }
 
 // Final reports whether the webhook announces a final status.

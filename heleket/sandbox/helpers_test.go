@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
 	"github.com/heleket-payouts/payouts/heleket"
@@ -177,9 +178,16 @@ func expectedWebhook(p heleket.Payout, orderID, status, txid string) string {
 	unsigned := fmt.Sprintf(`{"type":"payout","uuid":"%s","order_id":"%s","amount":"%s",`+
 		`"merchant_amount":"%s","commission":"%s","is_final":%t,"status":"%s",%s`+
 		`"currency":"%s","network":"%s","payer_currency":"%s","payer_amount":"%s"}`,
-		p.UUID, orderID, p.Amount.StringFixed(8), p.MerchantAmount.StringFixed(8),
+		p.UUID, orderID, p.Amount.StringFixed(8), lenientDec(p.MerchantAmount).StringFixed(8),
 		p.Commission.StringFixed(8), heleket.IsFinalStatus(status), status, txPart,
-		p.Currency, p.Network, p.Currency, p.PayerAmount.StringFixed(8))
+		p.Currency, p.Network, p.Currency, lenientDec(p.PayerAmount).StringFixed(8))
 	sign := signHex([]byte(unsigned), testKey)
 	return unsigned[:len(unsigned)-1] + `,"sign":"` + sign + `"}`
+}
+
+// lenientDec reads a lenient amount the sandbox wrote; zero when it is not
+// one, which the comparisons then catch.
+func lenientDec(l heleket.Lenient) decimal.Decimal {
+	d, _ := l.Amount()
+	return d
 }

@@ -150,7 +150,7 @@ func TestListDateFilter(t *testing.T) {
 	}
 
 	p, _ := s.Payout("d3")
-	assert.Equal(t, "2025-03-01 12:03:00", p.CreatedAt, "created_at in UTC+3")
+	assert.Equal(t, "2025-03-01 12:03:00", p.CreatedAt.Text(), "created_at in UTC+3")
 
 	page := listPage(t, s, `{"date_from":"2025-03-01 12:03:00","date_to":"2025-03-01 12:06:00"}`, nil)
 	assert.Equal(t, []string{"d6", "d5", "d4", "d3"}, orderIDs(page.Items))

@@ -154,14 +154,14 @@ func TestCreatePayoutObject(t *testing.T) {
 	assert.Equal(t, tronAddr, p.Address)
 	assert.True(t, dec("100.5").Equal(p.Amount.Decimal))
 	assert.True(t, dec("1").Equal(p.Commission.Decimal))
-	assert.True(t, dec("101.5").Equal(p.MerchantAmount.Decimal))
-	assert.True(t, dec("100.5").Equal(p.PayerAmount.Decimal))
-	assert.True(t, dec("898.5").Equal(p.Balance.Decimal))
+	assert.True(t, dec("101.5").Equal(lenientDec(p.MerchantAmount)))
+	assert.True(t, dec("100.5").Equal(lenientDec(p.PayerAmount)))
+	assert.True(t, dec("898.5").Equal(lenientDec(p.Balance)))
 
 	stored, ok := s.Payout("ord-1")
 	require.True(t, ok)
 	assert.Equal(t, "ord-1", stored.OrderID)
-	assert.Regexp(t, `^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$`, stored.CreatedAt)
+	assert.Regexp(t, `^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$`, stored.CreatedAt.Text())
 }
 
 func TestIdempotentCreate(t *testing.T) {
@@ -204,8 +204,8 @@ func TestFeesAndBalances(t *testing.T) {
 
 	// is_subtract=true: recipient gets amount, merchant pays amount+fee.
 	p := create(t, s, usdt("sub-true", "100"))
-	assert.True(t, dec("101").Equal(p.MerchantAmount.Decimal))
-	assert.True(t, dec("100").Equal(p.PayerAmount.Decimal))
+	assert.True(t, dec("101").Equal(lenientDec(p.MerchantAmount)))
+	assert.True(t, dec("100").Equal(lenientDec(p.PayerAmount)))
 	assert.True(t, dec("899").Equal(s.Balance("USDT")))
 
 	// is_subtract=false: the fee comes out of the amount, merchant pays amount.
@@ -213,14 +213,14 @@ func TestFeesAndBalances(t *testing.T) {
 	a.isSubtract = false
 	p = create(t, s, a)
 	assert.True(t, dec("1").Equal(p.Commission.Decimal))
-	assert.True(t, dec("100").Equal(p.MerchantAmount.Decimal))
-	assert.True(t, dec("99").Equal(p.PayerAmount.Decimal))
+	assert.True(t, dec("100").Equal(lenientDec(p.MerchantAmount)))
+	assert.True(t, dec("99").Equal(lenientDec(p.PayerAmount)))
 	assert.True(t, dec("799").Equal(s.Balance("USDT")))
 
 	// Percent commission: LTC charges 0.001 + 1%.
 	p = create(t, s, createArgs{orderID: "ltc-1", currency: "LTC", address: ltcAddr, amount: "2", isSubtract: true})
 	assert.True(t, dec("0.021").Equal(p.Commission.Decimal))
-	assert.True(t, dec("2.021").Equal(p.MerchantAmount.Decimal))
+	assert.True(t, dec("2.021").Equal(lenientDec(p.MerchantAmount)))
 	assert.True(t, dec("7.979").Equal(s.Balance("LTC")))
 }
 
@@ -385,4 +385,23 @@ func TestCloseIsIdempotent(t *testing.T) {
 	require.NoError(t, s.Start("127.0.0.1:0"))
 	require.NoError(t, s.Close())
 	require.NoError(t, s.Close())
+}
+
+// Status words compare case-insensitively, so a forced "FAIL" must act as
+// fail: refunded and reported in Heleket's lower case.
+func TestForcedStatusWordsIgnoreCase(t *testing.T) {
+	s := newSandbox(t, Config{SettleAfter: time.Hour, Balances: map[string]decimal.Decimal{"USDT": dec("50")}})
+	create(t, s, usdt("upper", "10"))
+	require.NoError(t, s.SetStatus("upper", "FAIL"))
+	got, _ := s.Payout("upper")
+	assert.Equal(t, heleket.StatusFail, got.Status)
+	assert.True(t, dec("50").Equal(s.Balance("USDT")), "debit returned")
+
+	s.ForceOutcome(tronAddr2, "Cancel")
+	s.SetSettleAfter(0)
+	a := usdt("mixed", "10")
+	a.address = tronAddr2
+	create(t, s, a)
+	eventually(t, "cancelled", func() bool { got, _ := s.Payout("mixed"); return got.Status == heleket.StatusCancel })
+	assert.True(t, dec("50").Equal(s.Balance("USDT")))
 }

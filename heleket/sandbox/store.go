@@ -3,6 +3,7 @@ package sandbox
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -53,6 +54,7 @@ func refundable(status string) bool {
 }
 
 func knownStatus(status string) bool {
+	status = heleket.NormalizeStatus(status)
 	return status == heleket.StatusProcess || status == heleket.StatusCheck || heleket.IsFinalStatus(status)
 }
 
@@ -68,18 +70,25 @@ func (r *record) wire(balance decimal.Decimal, withMeta bool) heleket.Payout {
 		TxID:           r.txid,
 		Status:         r.status,
 		IsFinal:        heleket.Flag{Value: r.final(), Valid: true},
-		Balance:        heleket.NewAmount(balance),
-		PayerCurrency:  r.currency,
-		PayerAmount:    heleket.NewAmount(r.payoutAmount),
+		Balance:        lenient(heleket.NewAmount(balance)),
+		PayerCurrency:  lenient(r.currency),
+		PayerAmount:    lenient(heleket.NewAmount(r.payoutAmount)),
 		Commission:     heleket.NewAmount(r.commission),
-		MerchantAmount: heleket.NewAmount(r.merchantAmount),
+		MerchantAmount: lenient(heleket.NewAmount(r.merchantAmount)),
 	}
 	if withMeta {
 		p.OrderID = r.orderID
-		p.CreatedAt = r.createdAt.In(heleketZone).Format(heleket.ListDateLayout)
-		p.UpdatedAt = r.updatedAt.In(heleketZone).Format(heleket.ListDateLayout)
+		p.CreatedAt = lenient(r.createdAt.In(heleketZone).Format(heleket.ListDateLayout))
+		p.UpdatedAt = lenient(r.updatedAt.In(heleketZone).Format(heleket.ListDateLayout))
 	}
 	return p
+}
+
+// lenient renders a value the sandbox owns; strings and amounts always
+// marshal.
+func lenient(v any) heleket.Lenient {
+	b, _ := json.Marshal(v)
+	return heleket.LenientOf(b)
 }
 
 // transfer is a validated create request.
@@ -228,6 +237,7 @@ func (s *Sandbox) setStatusLocked(rec *record, status string) {
 // SetStatus forces a status change now and sends its webhook. Final
 // payouts do not move: a refund must not be undone or repeated.
 func (s *Sandbox) SetStatus(orderID, heleketStatus string) error {
+	heleketStatus = heleket.NormalizeStatus(heleketStatus)
 	if !knownStatus(heleketStatus) {
 		return fmt.Errorf("sandbox: unknown status %q", heleketStatus)
 	}
@@ -249,6 +259,7 @@ func (s *Sandbox) SetStatus(orderID, heleketStatus string) error {
 // empty status removes the rule. It applies to every payout settling after
 // the call.
 func (s *Sandbox) ForceOutcome(address, heleketStatus string) {
+	heleketStatus = heleket.NormalizeStatus(heleketStatus)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if heleketStatus == "" {

@@ -318,7 +318,7 @@ func parseTestWebhook(in input) (testWebhookQuery, fieldErrors) {
 		errs.add("uuid", vUUID)
 	}
 	f.orderID = in.optionalString(errs, "order_id")
-	f.status = in.optionalString(errs, "status")
+	f.status = heleket.NormalizeStatus(in.optionalString(errs, "status"))
 	if f.status == "" {
 		f.status = heleket.StatusPaid
 	} else if !knownStatus(f.status) {
