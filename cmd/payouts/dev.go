@@ -128,12 +128,17 @@ func startDevSandbox(cfg *config.Config) (*sandbox.Sandbox, error) {
 	return sb, nil
 }
 
+// devDir is PAYOUTS_DEV_DIR, where `payouts dev` keeps its state.
+func devDir() string {
+	if dir := os.Getenv("PAYOUTS_DEV_DIR"); dir != "" {
+		return dir
+	}
+	return ".dev"
+}
+
 // devStateDir keeps the dev server's SQLite file between runs.
 func devStateDir() (string, error) {
-	dir := os.Getenv("PAYOUTS_DEV_DIR")
-	if dir == "" {
-		dir = ".dev"
-	}
+	dir := devDir()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("create %s: %w", dir, err)
 	}

@@ -64,7 +64,7 @@ func ensureSchedule(ctx context.Context, cfg config.Config, tc client.Client, lo
 // runReconcile triggers a run, prints its progress every second and its
 // summary at the end.
 func runReconcile(ctx context.Context, _ []string) error {
-	cfg, err := config.Load()
+	cfg, err := loadCLIConfig(os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -91,6 +91,8 @@ func runReconcile(ctx context.Context, _ []string) error {
 
 // follow waits for the workflow, printing its progress query once a second.
 func follow(ctx context.Context, tc client.Client, workflowID string, out io.Writer) error {
+	ctx, cancel := context.WithCancel(ctx) // ends the wait below when progress fails
+	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- tc.GetWorkflow(ctx, workflowID, "").Get(ctx, nil) }()
 	tick := time.NewTicker(time.Second)
@@ -104,7 +106,10 @@ func follow(ctx context.Context, tc client.Client, workflowID string, out io.Wri
 			}
 			return nil
 		case <-tick.C:
-			line := progressLine(ctx, tc, workflowID)
+			line, err := progressLine(ctx, tc, workflowID)
+			if err != nil {
+				return err
+			}
 			if line != last {
 				fmt.Fprintln(out, line)
 				last = line
@@ -113,19 +118,21 @@ func follow(ctx context.Context, tc client.Client, workflowID string, out io.Wri
 	}
 }
 
-func progressLine(ctx context.Context, tc client.Client, workflowID string) string {
+// progressLine fails only when the answer cannot be read: every later
+// answer would be just as unreadable.
+func progressLine(ctx context.Context, tc client.Client, workflowID string) (string, error) {
 	v, err := tc.QueryWorkflow(ctx, workflowID, "", workflows.QueryProgress)
 	if err != nil {
 		// Before the worker takes the first task, or across continue-as-new.
-		return "  waiting for the worker (" + err.Error() + ")"
+		return "  waiting for the worker (" + err.Error() + ")", nil
 	}
 	var p workflows.ReconcileProgress
 	if err := v.Get(&p); err != nil {
-		return "  progress unreadable: " + err.Error()
+		return "", undecodable("read the progress of "+workflowID, err)
 	}
 	c := p.Counts
 	return fmt.Sprintf("  %-8s batches %d · Heleket items %d · open payouts %d · ahead %d · resumed %d · orphans %d · stuck %d",
-		p.Phase, p.Batches, c.HeleketItems, c.OpenPayouts, c.HeleketAhead, c.Resumed, c.Orphans, c.Stuck)
+		p.Phase, p.Batches, c.HeleketItems, c.OpenPayouts, c.HeleketAhead, c.Resumed, c.Orphans, c.Stuck), nil
 }
 
 func printSummary(ctx context.Context, st *store.Store, runID string, out io.Writer) error {

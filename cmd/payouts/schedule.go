@@ -2,14 +2,13 @@ package main
 
 import (
 	"context"
-
-	"github.com/heleket-payouts/payouts/config"
+	"os"
 )
 
 // runSchedule creates or updates the reconciliation schedule and exits;
 // the worker does the same at start.
 func runSchedule(ctx context.Context, _ []string) error {
-	cfg, err := config.Load()
+	cfg, err := loadCLIConfig(os.Stderr)
 	if err != nil {
 		return err
 	}

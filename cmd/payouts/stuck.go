@@ -9,14 +9,13 @@ import (
 	"os"
 	"time"
 
-	"github.com/heleket-payouts/payouts/config"
 	"github.com/heleket-payouts/payouts/stuck"
 )
 
 // runStuck lists payouts whose workflow is still running in a non-final
 // status after the threshold, with links to the Temporal UI.
 func runStuck(ctx context.Context, args []string) error {
-	cfg, err := config.Load()
+	cfg, err := loadCLIConfig(os.Stderr)
 	if err != nil {
 		return err
 	}
