@@ -274,10 +274,10 @@ func (c *Client) call(ctx context.Context, endpoint string, query url.Values, bo
 		return c.transportErr(ctx, callCtx, endpoint, fmt.Errorf("read response body: %w", err))
 	}
 	if len(raw) > maxResponseBytes {
-		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-			return malformedAnswer(endpoint, resp.StatusCode, "response body too large", raw)
+		if err := byStatus(endpoint, resp, time.Now()); err != nil {
+			return err
 		}
-		return &ServerError{Endpoint: endpoint, HTTPStatus: resp.StatusCode, Reason: "response body too large"}
+		return malformedAnswer(endpoint, resp.StatusCode, "response body too large", raw)
 	}
 	return classify(endpoint, resp, raw, out, time.Now())
 }
@@ -295,58 +295,92 @@ func (c *Client) transportErr(parent, callCtx context.Context, endpoint string, 
 	return &TransportError{Endpoint: endpoint, Err: err}
 }
 
+// classify reads an answer by its HTTP status first and by its body only
+// where the status leaves the meaning open (422 and 2xx). Only those two
+// can reject a payout, and only with a JSON body that says so: a 404 or a
+// proxy's HTML page never can, whatever it contains.
 func classify(endpoint string, resp *http.Response, raw []byte, out any, now time.Time) error {
+	if err := byStatus(endpoint, resp, now); err != nil {
+		return err
+	}
 	status := resp.StatusCode
-	switch {
-	case status == http.StatusTooManyRequests:
-		return &RateLimitError{Endpoint: endpoint, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now)}
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return &AuthError{Endpoint: endpoint, HTTPStatus: status}
-	case status >= 500:
-		return &ServerError{Endpoint: endpoint, HTTPStatus: status}
+	env, err := parseEnvelope(endpoint, status, raw)
+	if err != nil {
+		return err
 	}
-
-	ok2xx := status >= 200 && status < 300
-	var env envelope
-	// The envelope must be an object; a bare null would otherwise decode
-	// into an all-absent envelope that looks like success.
-	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' || json.Unmarshal(raw, &env) != nil {
-		if !ok2xx {
-			return &ServerError{Endpoint: endpoint, HTTPStatus: status, Reason: "malformed response body"}
-		}
-		return malformedAnswer(endpoint, status, "body is not a JSON object", raw)
+	if status == http.StatusUnprocessableEntity {
+		return unprocessable(endpoint, status, env, raw)
 	}
-	state := int64(0)
-	if env.State != nil {
-		n, err := env.State.Int64()
-		if err != nil {
-			if !ok2xx {
-				return &ServerError{Endpoint: endpoint, HTTPStatus: status, Reason: "malformed response state"}
-			}
-			return malformedAnswer(endpoint, status, "state is not an integer", raw)
-		}
-		state = n
-	}
-
-	if !ok2xx || state != 0 {
-		msg := env.message()
-		verrs := env.validationErrors()
-		switch {
-		case strings.EqualFold(strings.TrimSpace(msg), "Invalid Sign."):
-			return &AuthError{Endpoint: endpoint, HTTPStatus: status}
-		case len(verrs) > 0:
-			return &ValidationError{Endpoint: endpoint, Errors: verrs}
-		case msg != "" || state != 0 || (status >= 400 && status < 500):
-			return &RefusalError{Endpoint: endpoint, Message: msg, HTTPStatus: status}
-		default:
-			// 1xx/3xx with a success-looking body: nothing a caller can act on.
-			return &ServerError{Endpoint: endpoint, HTTPStatus: status, Reason: "unexpected HTTP status"}
-		}
+	if env.state != 0 {
+		return businessError(endpoint, status, env)
 	}
 	if out == nil {
 		return nil
 	}
 	return decodeResult(endpoint, status, env.Result, raw, out)
+}
+
+// byStatus classifies every status whose meaning does not depend on the
+// body; nil for 2xx and 422.
+func byStatus(endpoint string, resp *http.Response, now time.Time) error {
+	status := resp.StatusCode
+	switch {
+	case status >= 200 && status < 300, status == http.StatusUnprocessableEntity:
+		return nil
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return &AuthError{Endpoint: endpoint, HTTPStatus: status}
+	case status == http.StatusTooManyRequests:
+		return &RateLimitError{Endpoint: endpoint, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now)}
+	case status >= 500:
+		return &ServerError{Endpoint: endpoint, HTTPStatus: status}
+	}
+	// 404 and everything the contract gives no meaning (3xx, 400, 405, ...).
+	return &EndpointError{Endpoint: endpoint, HTTPStatus: status}
+}
+
+// parsedEnvelope is an envelope whose state has been read.
+type parsedEnvelope struct {
+	envelope
+	state int64
+}
+
+func parseEnvelope(endpoint string, status int, raw []byte) (parsedEnvelope, error) {
+	var env parsedEnvelope
+	// The envelope must be an object; a bare null would otherwise decode
+	// into an all-absent envelope that looks like success.
+	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' || json.Unmarshal(raw, &env.envelope) != nil {
+		return env, malformedAnswer(endpoint, status, "body is not a JSON object", raw)
+	}
+	if env.State != nil {
+		n, err := env.State.Int64()
+		if err != nil {
+			return env, malformedAnswer(endpoint, status, "state is not an integer", raw)
+		}
+		env.state = n
+	}
+	return env, nil
+}
+
+// unprocessable reads a 422: validation errors or a refusal. A 422 that
+// claims nothing of the kind is not taken as a refusal.
+func unprocessable(endpoint string, status int, env parsedEnvelope, raw []byte) error {
+	if env.message() == "" && env.validationErrors() == nil && env.state == 0 {
+		return malformedAnswer(endpoint, status, "422 without errors, message or state", raw)
+	}
+	return businessError(endpoint, status, env)
+}
+
+// businessError reads a failure the body spells out (a 422, or a 2xx with
+// state != 0).
+func businessError(endpoint string, status int, env parsedEnvelope) error {
+	msg := env.message()
+	if strings.EqualFold(strings.TrimSpace(msg), "Invalid Sign.") {
+		return &AuthError{Endpoint: endpoint, HTTPStatus: status}
+	}
+	if verrs := env.validationErrors(); len(verrs) > 0 {
+		return &ValidationError{Endpoint: endpoint, Errors: verrs}
+	}
+	return &RefusalError{Endpoint: endpoint, Message: msg, HTTPStatus: status}
 }
 
 // decodeResult fills out from a success answer's result. Only the fields

@@ -3,6 +3,7 @@ package heleket_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -264,6 +265,15 @@ func TestErrorClassification(t *testing.T) {
 			assert.Equal(t, status, se.HTTPStatus)
 		}
 	}
+	isEndpoint := func(status int) check {
+		return func(t *testing.T, err error) {
+			var ee *heleket.EndpointError
+			require.ErrorAs(t, err, &ee)
+			assert.Equal(t, status, ee.HTTPStatus)
+			assert.Equal(t, heleket.PathCreatePayout, ee.Endpoint)
+			assert.Contains(t, err.Error(), "HELEKET_PROJECT_URL", "tells the operator what to check")
+		}
+	}
 	isMalformed := func(status int) check {
 		return func(t *testing.T, err error) {
 			var me *heleket.MalformedError
@@ -295,16 +305,34 @@ func TestErrorClassification(t *testing.T) {
 		{"422 refusal insufficient balance", 422, nil, `{"state":1,"message":"Insufficient funds on the balance"}`, isRefusal("Insufficient funds on the balance", 422), false},
 		{"200 state 1 forbidden", 200, nil, `{"state":1,"message":"You are forbidden"}`, isRefusal("You are forbidden", 200), false},
 		{"state as string", 200, nil, `{"state":"1","message":"You are forbidden"}`, isRefusal("You are forbidden", 200), false},
-		{"404 json", 404, nil, `{"message":"Not found"}`, isRefusal("Not found", 404), false},
-		{"401 Invalid Sign.", 401, nil, `{"state":1,"message":"Invalid Sign."}`, isAuth(401), false},
-		{"422 Invalid Sign.", 422, nil, `{"state":1,"message":"Invalid Sign."}`, isAuth(422), false},
-		{"403 no body", 403, nil, ``, isAuth(403), false},
+		{"422 state 1 without message", 422, nil, `{"state":1}`, isRefusal("", 422), false},
+		{"401 Invalid Sign.", 401, nil, `{"state":1,"message":"Invalid Sign."}`, isAuth(401), true},
+		{"422 Invalid Sign.", 422, nil, `{"state":1,"message":"Invalid Sign."}`, isAuth(422), true},
+		{"200 state 1 Invalid Sign.", 200, nil, `{"state":1,"message":"Invalid Sign."}`, isAuth(200), true},
+		{"403 no body", 403, nil, ``, isAuth(403), true},
+		{"403 JSON business-looking message", 403, nil, `{"state":1,"message":"You are forbidden"}`, isAuth(403), true},
+		{"404 Laravel JSON", 404, nil, `{"message":"Not found"}`, isEndpoint(404), true},
+		{"404 envelope with message", 404, nil, `{"state":1,"message":"Not found"}`, isEndpoint(404), true},
+		{"404 validation-shaped", 404, nil, `{"state":1,"errors":{"amount":["validation.required"]}}`, isEndpoint(404), true},
+		{"404 html", 404, nil, `<html>Not Found</html>`, isEndpoint(404), true},
+		{"400 html", 400, nil, `<html>Bad Request</html>`, isEndpoint(400), true},
+		{"400 JSON message", 400, nil, `{"state":1,"message":"Bad request"}`, isEndpoint(400), true},
+		{"405 JSON message", 405, nil, `{"message":"The POST method is not supported for this route."}`, isEndpoint(405), true},
+		{"409 JSON message", 409, nil, `{"state":1,"message":"Conflict"}`, isEndpoint(409), true},
+		{"410 JSON errors", 410, nil, `{"state":1,"errors":{"order_id":["validation.unique"]}}`, isEndpoint(410), true},
+		{"418 empty", 418, nil, ``, isEndpoint(418), true},
+		{"301 with a success body", 301, map[string]string{"Location": "https://elsewhere.example/v1/payout"}, `{"state":0,"result":{"uuid":"u","status":"process"}}`, isEndpoint(301), true},
+		{"422 html", 422, nil, `<html>Unprocessable</html>`, isMalformed(422), true},
+		{"422 envelope that says success", 422, nil, `{"state":0,"result":[]}`, isMalformed(422), true},
+		{"422 empty object", 422, nil, `{}`, isMalformed(422), true},
 		{"429 Retry-After seconds", 429, map[string]string{"Retry-After": "3"}, `{"message":"Too Many Attempts."}`, isRateLimit(3*time.Second, true), true},
 		{"429 without Retry-After", 429, nil, ``, isRateLimit(0, false), true},
 		{"429 unparseable Retry-After", 429, map[string]string{"Retry-After": "later"}, ``, isRateLimit(0, false), true},
 		{"500", 500, nil, `{"state":1,"message":"Server Error"}`, isServer(500), true},
+		{"500 Invalid Sign.", 500, nil, `{"state":1,"message":"Invalid Sign."}`, isServer(500), true},
+		{"503 validation-shaped", 503, nil, `{"state":1,"errors":{"amount":["validation.required"]}}`, isServer(503), true},
 		{"502 html", 502, nil, `<html>Bad Gateway</html>`, isServer(502), true},
-		{"400 html is unparseable", 400, nil, `<html>Bad Request</html>`, isServer(400), true},
+		{"200 html", 200, nil, `<html>OK</html>`, isMalformed(200), true},
 		{"200 malformed JSON", 200, nil, `{"state":0,"result":{"uuid":`, isMalformed(200), true},
 		{"200 null body", 200, nil, `null`, isMalformed(200), true},
 		{"200 without result", 200, nil, `{"state":0}`, isMalformed(200), true},
@@ -328,6 +356,15 @@ func TestErrorClassification(t *testing.T) {
 			require.Error(t, err)
 			tc.check(t, err)
 			assert.Equal(t, tc.retryable, heleket.IsRetryable(err))
+			var (
+				ve *heleket.ValidationError
+				re *heleket.RefusalError
+			)
+			rejects := errors.As(err, &ve) || errors.As(err, &re)
+			assert.Equal(t, !tc.retryable, rejects, "only validation and refusal reject a payout")
+			if rejects {
+				assert.True(t, tc.status == 422 || tc.status/100 == 2, "only an explicit 422 or a 2xx state!=0 answer may reject (HTTP %d)", tc.status)
+			}
 
 			msg := err.Error()
 			assert.Contains(t, msg, heleket.PathCreatePayout, "names the endpoint")
@@ -525,4 +562,50 @@ func TestValidationErrorMessageIsStable(t *testing.T) {
 	}}
 	assert.Equal(t, "heleket /v1/payout: validation failed: amount=validation.required|validation.numeric, order_id=validation.required", err.Error())
 	assert.True(t, strings.HasPrefix((&heleket.AuthError{Endpoint: "/v1/payout", HTTPStatus: 401}).Error(), "heleket /v1/payout: authentication rejected"))
+}
+
+func TestNeedsOperator(t *testing.T) {
+	operator := []error{
+		&heleket.AuthError{Endpoint: "/v1/payout", HTTPStatus: 401},
+		&heleket.EndpointError{Endpoint: "/v1/payout", HTTPStatus: 404},
+		fmt.Errorf("submit: %w", &heleket.EndpointError{Endpoint: "/v1/payout", HTTPStatus: 405}),
+	}
+	for _, err := range operator {
+		assert.True(t, heleket.NeedsOperator(err), "%v", err)
+		assert.True(t, heleket.IsRetryable(err), "configuration is fixed by an operator, then the same call succeeds: %v", err)
+	}
+	for _, err := range []error{
+		nil, errors.New("boom"), context.Canceled,
+		&heleket.ServerError{Endpoint: "/x", HTTPStatus: 502},
+		&heleket.MalformedError{Endpoint: "/x", HTTPStatus: 200, Reason: "result has no uuid"},
+		&heleket.RateLimitError{Endpoint: "/x"},
+		&heleket.TransportError{Endpoint: "/x", Err: io.ErrUnexpectedEOF},
+		&heleket.RefusalError{Endpoint: "/x", Message: "You are forbidden", HTTPStatus: 422},
+		&heleket.ValidationError{Endpoint: "/x"},
+	} {
+		assert.False(t, heleket.NeedsOperator(err), "%v", err)
+	}
+}
+
+func TestEndpointErrorMessages(t *testing.T) {
+	notFound := (&heleket.EndpointError{Endpoint: "/v1/payout/info", HTTPStatus: 404}).Error()
+	assert.Equal(t, "heleket /v1/payout/info: endpoint not found (HTTP 404): check HELEKET_PROJECT_URL (base URL or route)", notFound)
+	other := (&heleket.EndpointError{Endpoint: "/v1/payout", HTTPStatus: 405}).Error()
+	assert.Equal(t, "heleket /v1/payout: unexpected HTTP status 405: check HELEKET_PROJECT_URL (base URL or route)", other)
+}
+
+// An oversized body is read no further, and its status still decides.
+func TestOversizedBodyIsClassifiedByStatus(t *testing.T) {
+	huge := strings.Repeat(" ", 8<<20+1)
+	for status, check := range map[int]func(error) bool{
+		200: func(err error) bool { var me *heleket.MalformedError; return errors.As(err, &me) },
+		404: func(err error) bool { var ee *heleket.EndpointError; return errors.As(err, &ee) },
+		401: func(err error) bool { var ae *heleket.AuthError; return errors.As(err, &ae) },
+		422: func(err error) bool { var me *heleket.MalformedError; return errors.As(err, &me) },
+	} {
+		f := newFake(t, requestKey, reply(status, huge))
+		_, err := newClient(t, f.URL).Services(context.Background())
+		assert.True(t, check(err), "HTTP %d: %v", status, err)
+		assert.True(t, heleket.IsRetryable(err))
+	}
 }

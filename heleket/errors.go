@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"regexp"
 	"sort"
@@ -52,9 +53,11 @@ func (e *RefusalError) Error() string {
 	return fmt.Sprintf("heleket %s: refused (HTTP %d): %s", e.Endpoint, e.HTTPStatus, redact(truncate(msg, 200)))
 }
 
-// AuthError is a rejected signature or merchant: HTTP 401/403 or an
-// "Invalid Sign." message. It points at configuration (wrong payout key or
-// merchant UUID), so retrying is pointless.
+// AuthError is a rejected signature or merchant: HTTP 401/403, or an
+// "Invalid Sign." message on another status. It points at our configuration
+// (payout key, merchant UUID, or an IP allow-list on Heleket's side), never
+// at the payout, so it must never reject one: it is retryable, and
+// NeedsOperator reports it so that the caller alerts while it retries.
 type AuthError struct {
 	Endpoint   string
 	HTTPStatus int
@@ -62,6 +65,25 @@ type AuthError struct {
 
 func (e *AuthError) Error() string {
 	return fmt.Sprintf("heleket %s: authentication rejected (HTTP %d): check merchant UUID and payout API key", e.Endpoint, e.HTTPStatus)
+}
+
+// EndpointError is an HTTP status that says the request did not reach the
+// API it was meant for: 404 (a wrong base URL or route, which a Laravel
+// backend answers in JSON like any refusal), a redirect, or any status the
+// contract does not give a meaning (400, 405, 409, 410, 1xx ...). Whatever
+// the body says, it is never a refusal of the payout: retryable, and
+// NeedsOperator reports it.
+type EndpointError struct {
+	Endpoint   string
+	HTTPStatus int
+}
+
+func (e *EndpointError) Error() string {
+	const hint = "check HELEKET_PROJECT_URL (base URL or route)"
+	if e.HTTPStatus == http.StatusNotFound {
+		return fmt.Sprintf("heleket %s: endpoint not found (HTTP 404): %s", e.Endpoint, hint)
+	}
+	return fmt.Sprintf("heleket %s: unexpected HTTP status %d: %s", e.Endpoint, e.HTTPStatus, hint)
 }
 
 // RateLimitError is HTTP 429. RetryAfter is zero when the server gave no
@@ -78,16 +100,15 @@ func (e *RateLimitError) Error() string {
 	return fmt.Sprintf("heleket %s: rate limited", e.Endpoint)
 }
 
-// ServerError is a failure on Heleket's side or an answer this client cannot
-// understand: HTTP 5xx, or a body that is not the documented envelope. It is
-// retryable: the request may or may not have taken effect, which is safe to
-// retry because creates are idempotent on order_id, while giving up could
-// wrongly mark a payout that was actually made as failed.
+// ServerError is HTTP 5xx, whatever the body says. It is retryable: the
+// request may or may not have taken effect, which is safe to retry because
+// creates are idempotent on order_id, while giving up could wrongly mark a
+// payout that was actually made as failed.
 type ServerError struct {
 	Endpoint   string
 	HTTPStatus int
-	// Reason is a short fixed description, e.g. "malformed response body";
-	// empty for a plain 5xx.
+	// Reason is a short fixed description; the client leaves it empty, as
+	// the status says it all.
 	Reason string
 }
 
@@ -153,10 +174,11 @@ func (e *TransportError) Unwrap() error { return e.Err }
 var ErrCallTimeout = fmt.Errorf("heleket: per-call timeout: %w", context.DeadlineExceeded)
 
 // IsRetryable reports whether repeating the same call may succeed: rate
-// limits, server errors, malformed answers and transport failures
-// (including the per-call timeout). Validation, refusal and authentication
-// errors are permanent, and so is the caller's own context ending: the
-// caller decided to stop.
+// limits, server errors, malformed answers, transport failures (including
+// the per-call timeout), and the configuration problems NeedsOperator
+// reports, which succeed once an operator fixes them. Only validation and
+// refusal errors are permanent, and so is the caller's own context ending:
+// the caller decided to stop.
 func IsRetryable(err error) bool {
 	if err == nil {
 		return false
@@ -167,7 +189,19 @@ func IsRetryable(err error) bool {
 		me *MalformedError
 		te *TransportError
 	)
-	return errors.As(err, &rl) || errors.As(err, &se) || errors.As(err, &me) || errors.As(err, &te)
+	return errors.As(err, &rl) || errors.As(err, &se) || errors.As(err, &me) || errors.As(err, &te) || NeedsOperator(err)
+}
+
+// NeedsOperator reports configuration problems that retrying alone does
+// not fix and an operator must: credentials (AuthError) and the base URL
+// or route (EndpointError). The payout is not at fault; the caller keeps
+// retrying and alerts.
+func NeedsOperator(err error) bool {
+	var (
+		ae *AuthError
+		ee *EndpointError
+	)
+	return errors.As(err, &ae) || errors.As(err, &ee)
 }
 
 // RetryAfter returns the delay Heleket asked for with a 429's Retry-After

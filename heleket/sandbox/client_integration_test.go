@@ -276,7 +276,8 @@ func TestClientErrorClassesAgainstSandbox(t *testing.T) {
 		var ae *heleket.AuthError
 		require.ErrorAs(t, err, &ae)
 		assert.Equal(t, http.StatusUnauthorized, ae.HTTPStatus)
-		assert.False(t, heleket.IsRetryable(err))
+		assert.True(t, heleket.IsRetryable(err), "our configuration: retried, never the payout's fault")
+		assert.True(t, heleket.NeedsOperator(err))
 		assert.NotContains(t, err.Error(), itKey)
 	})
 
