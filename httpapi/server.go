@@ -14,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 	"go.temporal.io/sdk/client"
 
+	"github.com/heleket-payouts/payouts/alert"
 	"github.com/heleket-payouts/payouts/logging"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/starter"
@@ -45,19 +46,33 @@ type Deps struct {
 	Reconciliation *starter.Reconciliation
 	// WebhookGuard: source allow-list and rate limit of the webhook route.
 	WebhookGuard WebhookGuard
-	Logger       *slog.Logger
+	// Alerter posts operational alerts (alert.Poster); nil posts none.
+	Alerter Alerter
+	Logger  *slog.Logger
+}
+
+// Alerter posts an alert to the operators' channel.
+type Alerter interface {
+	Post(ctx context.Context, m alert.Message) error
 }
 
 type server struct {
 	Deps
-	log *slog.Logger
+	log        *slog.Logger
+	relayAlarm *alarm // genuine webhooks refused for want of X-Heleket-Signature
 }
 
 // New returns the router.
 func New(d Deps) http.Handler {
-	s := &server{Deps: d, log: d.Logger}
+	s := &server{Deps: d, log: d.Logger, relayAlarm: &alarm{every: relayAlertEvery}}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.Alerter == nil {
+		s.Alerter = (*alert.Poster)(nil) // accepts alerts and drops them
+	}
+	if s.WebhookSecret != "" {
+		s.log.Warn(relayWarning)
 	}
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer, limitBodies, checkURL)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/heleket-payouts/payouts/metrics"
 )
 
 // WebhookGuard screens POST /payouts/webhook before its body is read. It
@@ -45,10 +47,12 @@ func (s *server) webhookGate(g WebhookGuard, limiters *sourceLimiters) func(http
 			src, known := g.source(r)
 			if len(g.AllowedSources) > 0 && (!known || !contains(g.AllowedSources, src)) {
 				s.log.WarnContext(r.Context(), "webhook refused: source not in WEBHOOK_ALLOWED_IPS", "source_ip", src.String())
+				metrics.WebhookReceived(metrics.WebhookSourceRefused)
 				writeError(w, http.StatusForbidden, "webhooks are not accepted from this address", nil)
 				return
 			}
 			if wait, ok := limiters.allow(src); !ok {
+				metrics.WebhookReceived(metrics.WebhookRateLimited)
 				secs := strconv.Itoa(int(math.Ceil(wait.Seconds())))
 				w.Header().Set("Retry-After", secs)
 				writeError(w, http.StatusTooManyRequests, "too many webhooks from this address; retry after "+secs+" s", nil)

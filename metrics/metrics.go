@@ -103,21 +103,36 @@ func PayoutFinished(p payout.Payout) {
 	}
 }
 
-// WebhookOutcome is what became of a received webhook.
+// WebhookOutcome is what became of a received webhook. Every refusal has
+// an outcome of its own, so an operator can tell a forgery from a
+// misconfiguration (relay_signature_missing is what HELEKET_WEBHOOK_SECRET
+// does to Heleket's own webhooks).
 type WebhookOutcome string
 
-// The webhook outcomes.
+// The webhook outcomes: taken or answered 200...
 const (
-	WebhookOK           WebhookOutcome = "ok"
-	WebhookBadSignature WebhookOutcome = "bad_signature"
-	WebhookDuplicate    WebhookOutcome = "duplicate"
-	WebhookUnknown      WebhookOutcome = "unknown"
-	WebhookMalformed    WebhookOutcome = "malformed"
-	WebhookError        WebhookOutcome = "error" // not taken (storage or signal failure); Heleket retries
+	WebhookOK          WebhookOutcome = "ok"
+	WebhookDuplicate   WebhookOutcome = "duplicate"
+	WebhookUnknown     WebhookOutcome = "unknown"
+	WebhookIgnoredType WebhookOutcome = "ignored_type" // authentic, not a payout webhook: stored, never applied
+	WebhookError       WebhookOutcome = "error"        // not taken (storage or signal failure); Heleket retries
+)
+
+// ...and refused.
+const (
+	WebhookBadSignature          WebhookOutcome = "bad_signature"
+	WebhookMalformed             WebhookOutcome = "malformed"
+	WebhookRelaySignatureMissing WebhookOutcome = "relay_signature_missing"
+	WebhookRelaySignatureBad     WebhookOutcome = "relay_signature_bad"
+	WebhookSourceRefused         WebhookOutcome = "source_refused"
+	WebhookRateLimited           WebhookOutcome = "rate_limited"
+	WebhookTooLarge              WebhookOutcome = "too_large"
 )
 
 // WebhookOutcomes lists every outcome.
-var WebhookOutcomes = []WebhookOutcome{WebhookOK, WebhookBadSignature, WebhookDuplicate, WebhookUnknown, WebhookMalformed, WebhookError}
+var WebhookOutcomes = []WebhookOutcome{WebhookOK, WebhookDuplicate, WebhookUnknown, WebhookIgnoredType, WebhookError,
+	WebhookBadSignature, WebhookMalformed, WebhookRelaySignatureMissing, WebhookRelaySignatureBad,
+	WebhookSourceRefused, WebhookRateLimited, WebhookTooLarge}
 
 // WebhookReceived counts a webhook by outcome.
 func WebhookReceived(o WebhookOutcome) { webhooks.WithLabelValues(string(o)).Inc() }

@@ -21,6 +21,10 @@ type InboxEntry struct {
 	// raw body (heleket.WebhookDedupeKey), so that a replay reworded to
 	// slip past a byte comparison is still a duplicate.
 	DedupeKey []byte
+	// NotPayout marks a webhook of another kind (payment, wallet): its
+	// order_id is the merchant's own numbering and may equal a payout's id
+	// by chance, so it is never linked to a payout.
+	NotPayout bool
 }
 
 // Received is what storing a webhook found out.
@@ -32,9 +36,9 @@ type Received struct {
 }
 
 // InsertWebhook stores a webhook unless the same body was stored before,
-// and resolves its order_id to a payout in the same statement. Heleket
-// resends until it gets a 2xx, so a duplicate is normal: it returns the
-// first copy, with whether that copy was processed.
+// and resolves its order_id to a payout in the same statement (unless
+// NotPayout). Heleket resends until it gets a 2xx, so a duplicate is
+// normal: it returns the first copy, with whether that copy was processed.
 func (s *Store) InsertWebhook(ctx context.Context, w InboxEntry) (Received, error) {
 	key := w.DedupeKey
 	if key == nil {
@@ -49,10 +53,10 @@ func (s *Store) InsertWebhook(ctx context.Context, w InboxEntry) (Received, erro
 	err := s.pool.QueryRow(ctx, `
 		INSERT INTO webhook_inbox (body, body_sha256, verified, order_id, heleket_uuid, status, payout_id)
 		VALUES ($1, $2, $3, NULLIF($4, ''), NULLIF($5, ''), NULLIF($6, ''),
-			(SELECT id FROM payouts WHERE id = NULLIF($4, '')))
+			CASE WHEN NOT $7 THEN (SELECT id FROM payouts WHERE id = NULLIF($4, '')) END)
 		ON CONFLICT (body_sha256) DO NOTHING
 		RETURNING id, coalesce(payout_id, '')`,
-		body, sum[:], w.Verified, w.OrderID, w.HeleketUUID, w.Status).Scan(&r.ID, &r.PayoutID)
+		body, sum[:], w.Verified, w.OrderID, w.HeleketUUID, w.Status, w.NotPayout).Scan(&r.ID, &r.PayoutID)
 	if err == nil {
 		return r, nil
 	}

@@ -69,3 +69,19 @@ func TestInsertWebhookResolvesThePayout(t *testing.T) {
 	assert.True(t, again.Duplicate)
 	assert.Equal(t, p.ID, again.PayoutID)
 }
+
+func TestInsertWebhookNeverLinksAnotherKindToAPayout(t *testing.T) {
+	t.Parallel()
+	s := testdb.Open(t)
+	p := create(t, s, newPayout("po-hook-2", "10"))
+	body := []byte(`{"type":"payment","order_id":"po-hook-2"}`)
+	got, err := s.InsertWebhook(t.Context(), store.InboxEntry{Body: body, Verified: true, OrderID: p.ID, NotPayout: true})
+	require.NoError(t, err)
+	assert.Empty(t, got.PayoutID)
+	var orderID string
+	var linked *string
+	require.NoError(t, s.Pool().QueryRow(t.Context(), `SELECT order_id, payout_id FROM webhook_inbox WHERE id = $1`, got.ID).
+		Scan(&orderID, &linked))
+	assert.Equal(t, p.ID, orderID, "the order_id is kept as evidence")
+	assert.Nil(t, linked)
+}

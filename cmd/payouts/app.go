@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/heleket-payouts/payouts/activities"
+	"github.com/heleket-payouts/payouts/alert"
 	"github.com/heleket-payouts/payouts/config"
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/httpapi"
@@ -106,6 +107,10 @@ func newAPI(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
+	alerts, err := alert.New(cfg.AlertWebhookURL, alert.DefaultTimeout)
+	if err != nil {
+		return nil, err
+	}
 	api := httpapi.New(httpapi.Deps{
 		Store: st, Temporal: tc, Limits: limits, AdminTokens: tokens, Installation: starts.Installation,
 		Starter:            starts,
@@ -115,6 +120,7 @@ func newAPI(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logg
 		ApprovalThresholds: thresholds,
 		Reconciliation:     newReconciliation(cfg, st, tc),
 		WebhookGuard:       guard,
+		Alerter:            alerts,
 		Logger:             log,
 	})
 	return withOps(cfg, api, tokens)
