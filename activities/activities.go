@@ -16,6 +16,7 @@ import (
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/metrics"
 	"github.com/heleket-payouts/payouts/payout"
+	"github.com/heleket-payouts/payouts/store"
 )
 
 // Heleket is the part of the Heleket client the activities use.
@@ -28,6 +29,7 @@ type Heleket interface {
 type Store interface {
 	CreatePayout(ctx context.Context, p payout.Payout, actor string, details map[string]any) (payout.Payout, bool, error)
 	Apply(ctx context.Context, c payout.Change) (payout.Payout, bool, error)
+	MarkAttention(ctx context.Context, a store.Attention) (bool, error)
 }
 
 // Activities bundles the dependencies; register a pointer to it.
@@ -37,6 +39,11 @@ type Activities struct {
 	CallbackURL string
 	Logger      *slog.Logger
 	Schedules   ScheduleStore // recurring payouts; see scheduled.go
+	// Alerts receives payouts flagged for attention and configuration
+	// errors; nil drops them.
+	Alerts Alerter
+
+	operatorAlerts spacing
 }
 
 // ErrTypeRejected marks a Heleket refusal of a create: the payout ends
@@ -101,7 +108,11 @@ func (a *Activities) Submit(ctx context.Context, p payout.Payout) (payout.Heleke
 	}
 	hp, err := a.Heleket.CreatePayout(ctx, req)
 	if err != nil {
+		a.afterFailure(ctx, p.ID, attempt(ctx), err)
 		return payout.HeleketUpdate{}, classify("create payout "+p.ID, err)
+	}
+	if err := a.checkTerms(ctx, p, hp); err != nil {
+		return payout.HeleketUpdate{}, err
 	}
 	return payout.UpdateFromPayout(hp), nil
 }
@@ -111,6 +122,8 @@ func (a *Activities) Submit(ctx context.Context, p payout.Payout) (payout.Heleke
 func (a *Activities) Status(ctx context.Context, payoutID string) (payout.HeleketUpdate, error) {
 	hp, err := a.Heleket.PayoutInfo(ctx, heleket.InfoRequest{OrderID: payoutID})
 	if err != nil {
+		// The workflow counts these attempts and flags the payout itself.
+		a.afterFailure(ctx, payoutID, 0, err)
 		// Heleket has this payout (the create succeeded), so any refusal here
 		// is transient from our side: keep asking, with backoff.
 		return payout.HeleketUpdate{}, retryable("payout info "+payoutID, err)

@@ -146,13 +146,17 @@ func (r *Reconciler) ensureFollowed(ctx context.Context, p payout.Payout, class 
 	return true, nil
 }
 
+// reconcileActor is the actor of the audit rows reconciliation causes.
+const reconcileActor = "reconciliation"
+
 // moveForward brings a payout to the status Heleket reports. A running
 // workflow gets the status as a signal and records it itself; otherwise
 // it is recorded here, through the same guarded transition and audit row,
 // and a workflow is restarted to follow a payout that is still open.
 func (r *Reconciler) moveForward(ctx context.Context, runID string, p payout.Payout, upd payout.HeleketUpdate) (payout.Payout, error) {
 	signalled := upd
-	signalled.Source = payout.SourceReconcile // the workflow's audit row names reconciliation
+	// The workflow's audit row names reconciliation and the run.
+	signalled.Source, signalled.Actor, signalled.RunID = payout.SourceReconcile, reconcileActor, runID
 	delivered, err := r.Workflows.SendUpdate(ctx, p.ID, signalled)
 	if err != nil || delivered {
 		return p, err
@@ -161,7 +165,7 @@ func (r *Reconciler) moveForward(ctx context.Context, runID string, p payout.Pay
 	if !ok {
 		return p, fmt.Errorf("unknown Heleket status %q", upd.Status)
 	}
-	change.Actor = "reconciliation"
+	change.Actor = reconcileActor
 	change.Details["run_id"] = runID
 	stored, applied, err := r.Store.Apply(ctx, change)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/heleket-payouts/payouts/metrics"
 	"github.com/heleket-payouts/payouts/payout"
+	"github.com/heleket-payouts/payouts/starter"
 	"github.com/heleket-payouts/payouts/store"
 )
 
@@ -69,12 +70,7 @@ func optional(s string) *string {
 
 // maskAddress keeps just enough of a wallet address for an operator to
 // recognise it.
-func maskAddress(a string) string {
-	if len(a) <= 10 {
-		return "…"
-	}
-	return a[:4] + "…" + a[len(a)-4:]
-}
+func maskAddress(a string) string { return payout.MaskAddress(a) }
 
 func (s *server) createPayout(w http.ResponseWriter, r *http.Request) {
 	valid, status, refusal := s.readCreate(w, r)
@@ -141,7 +137,14 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request, p payout.Payout)
 		return
 	}
 	if !stored.Status.Final() {
-		if _, err := s.Starter.Start(ctx, stored); err != nil {
+		_, err := s.Starter.Start(ctx, stored)
+		var conflict *starter.ConflictError
+		if errors.As(err, &conflict) {
+			s.log.ErrorContext(ctx, "payout workflow ID taken by another payout", "error", err)
+			writeError(w, http.StatusConflict, "payout not started: "+conflict.Error(), nil)
+			return
+		}
+		if err != nil {
 			// The row is stored as requested: a retry of this request, or
 			// reconciliation, starts the workflow later.
 			s.log.ErrorContext(ctx, "start payout workflow", "error", err)

@@ -17,6 +17,10 @@ type HeleketUpdate struct {
 	// Source says who passed the update on when it reaches a workflow by
 	// signal: empty means a webhook, reconciliation sets its own.
 	Source Source `json:"source,omitempty"`
+	// Actor and RunID name who passed it on for the audit row:
+	// reconciliation and its run.
+	Actor string `json:"actor,omitempty"`
+	RunID string `json:"run_id,omitempty"`
 }
 
 // UpdateFromPayout reads an update from a Heleket payout object.
@@ -41,6 +45,13 @@ func UpdateFromWebhook(w heleket.Webhook) HeleketUpdate {
 	}
 }
 
+// Attributed returns u passed on by the same hands as by: a confirmation
+// fetched for a reconciliation's signal is reconciliation's change.
+func (u HeleketUpdate) Attributed(by HeleketUpdate) HeleketUpdate {
+	u.Actor, u.RunID = by.Actor, by.RunID
+	return u
+}
+
 // Change turns an update into the status change it implies for a payout.
 // ok is false for a status word this product does not know.
 func (u HeleketUpdate) Change(payoutID string, source Source) (Change, bool) {
@@ -55,7 +66,11 @@ func (u HeleketUpdate) Change(payoutID string, source Source) (Change, bool) {
 		HeleketUUID: u.UUID,
 		TxID:        u.TxID,
 		Commission:  u.Commission,
+		Actor:       u.Actor,
 		Details:     map[string]any{"heleket_status": u.Status, "is_final": u.Final},
+	}
+	if u.RunID != "" {
+		c.Details["run_id"] = u.RunID
 	}
 	if to == StatusFailed || to == StatusCancelled {
 		c.FailureReason = "heleket status " + u.Status

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/heleket-payouts/payouts/metrics"
 	"github.com/heleket-payouts/payouts/payout"
 )
 
@@ -89,6 +90,9 @@ func (s *Store) CreatePayout(ctx context.Context, p payout.Payout, actor string,
 		p.ID, p.ClientID, p.Asset, p.Network, amount, p.Address, p.Memo, string(p.Origin),
 		string(p.Status), p.IsSubtract, p.RequestedBy, p.IdempotencyKey, actor, detailsJSON))
 	if err == nil {
+		// Counted here, where every payout is created whatever its
+		// origin, so that started and finished figures agree.
+		metrics.PayoutStarted(stored)
 		return stored, true, nil
 	}
 	if !errors.Is(err, ErrNotFound) {
@@ -224,29 +228,8 @@ func withFacts(c payout.Change) map[string]any {
 // is not a status, yet it is recorded in the audit trail as an event that
 // keeps the status (from = to). Setting the current value again is a no-op.
 func (s *Store) SetNeedsAttention(ctx context.Context, id string, v bool, source payout.Source, reason string) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var status string
-		var current bool
-		err := tx.QueryRow(ctx, `SELECT status, needs_attention FROM payouts WHERE id = $1 FOR UPDATE`, id).
-			Scan(&status, &current)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil || current == v {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE payouts SET needs_attention = $2 WHERE id = $1`, id, v); err != nil {
-			return fmt.Errorf("update: %w", err)
-		}
-		return insertEvent(ctx, tx, payout.Event{
-			PayoutID: id, From: payout.Status(status), To: payout.Status(status), Source: source,
-			Details: map[string]any{"needs_attention": v, "reason": reason},
-		})
-	})
-	if err != nil {
-		return fmt.Errorf("store: set needs_attention=%t on payout %s: %w", v, id, err)
-	}
-	return nil
+	_, err := s.MarkAttention(ctx, Attention{PayoutID: id, Flag: v, Source: source, Reason: reason})
+	return err
 }
 
 // ListNonFinal returns open payouts not updated since olderThan, in ID

@@ -16,8 +16,10 @@ var (
 	ErrNotAwaitingApproval = errors.New("payout is not awaiting approval")
 	ErrSelfApproval        = errors.New("the admin who requested a payout cannot approve it")
 	ErrAlreadySubmitted    = errors.New("payout was already sent to Heleket, which has no cancel API")
-	ErrDecisionInProgress  = errors.New("another decision on this payout is being recorded")
-	ErrNoActor             = errors.New("decision without an admin name")
+	ErrSubmitting          = errors.New("payout is being sent to Heleket: the create request may already have " +
+		"reached it, and Heleket has no cancel API, so it can no longer be stopped; it will be followed to its end")
+	ErrDecisionInProgress = errors.New("another decision on this payout is being recorded")
+	ErrNoActor            = errors.New("decision without an admin name")
 )
 
 // registerDecisions installs the approve, reject and cancel updates. The
@@ -81,7 +83,10 @@ func (r *payoutRun) validateCancel(d Decision) error {
 	if err := r.validateCommon(d); err != nil {
 		return err
 	}
-	if r.submitting || !payout.CanTransition(r.p.Status, payout.StatusCancelled) ||
+	if r.submitting {
+		return ErrSubmitting
+	}
+	if !payout.CanTransition(r.p.Status, payout.StatusCancelled) ||
 		(r.p.Status != payout.StatusRequested && r.p.Status != payout.StatusAwaitingApproval) {
 		return fmt.Errorf("%w (it is %s)", ErrAlreadySubmitted, r.p.Status)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/payout"
+	"github.com/heleket-payouts/payouts/store"
 )
 
 // fakeStore applies changes with the real transition table, in memory.
@@ -16,6 +17,7 @@ type fakeStore struct {
 	mu      sync.Mutex
 	payouts map[string]payout.Payout
 	events  []payout.Change
+	flagged map[string]string // payout ID -> reason
 }
 
 func newFakeStore() *fakeStore { return &fakeStore{payouts: map[string]payout.Payout{}} }
@@ -58,6 +60,22 @@ func (s *fakeStore) Apply(_ context.Context, c payout.Change) (payout.Payout, bo
 	return p, true, nil
 }
 
+func (s *fakeStore) MarkAttention(_ context.Context, a store.Attention) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.payouts[a.PayoutID]
+	if s.flagged == nil {
+		s.flagged = map[string]string{}
+	}
+	if _, ok := s.flagged[a.PayoutID]; ok {
+		return false, nil
+	}
+	s.flagged[a.PayoutID] = a.Reason
+	s.events = append(s.events, payout.Change{PayoutID: a.PayoutID, To: p.Status, Source: a.Source,
+		Details: map[string]any{"reason": a.Reason, "needs_attention": true}})
+	return true, nil
+}
+
 func (s *fakeStore) trail() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -73,9 +91,16 @@ func (s *fakeStore) trail() []string {
 type fakeHeleket struct {
 	mu        sync.Mutex
 	createErr error
+	// createAnswer edits the answer to a create (another payout under the
+	// same order_id).
+	createAnswer func(*heleket.Payout)
+	// infoErrs fail that many info calls first.
+	infoErrs  int
 	creates   int
 	infos     []string // Heleket statuses returned by successive info calls
 	infoCalls int
+	// infoFailures counts the info calls that infoErrs failed.
+	infoFailures int
 }
 
 func (h *fakeHeleket) CreatePayout(_ context.Context, req heleket.CreatePayoutRequest) (heleket.Payout, error) {
@@ -85,12 +110,23 @@ func (h *fakeHeleket) CreatePayout(_ context.Context, req heleket.CreatePayoutRe
 	if h.createErr != nil {
 		return heleket.Payout{}, h.createErr
 	}
-	return heleket.Payout{UUID: "uuid-" + req.OrderID, Status: heleket.StatusProcess, Amount: heleket.NewAmount(decimal.RequireFromString(req.Amount))}, nil
+	p := heleket.Payout{UUID: "uuid-" + req.OrderID, Status: heleket.StatusProcess,
+		Amount: heleket.NewAmount(decimal.RequireFromString(req.Amount)), Currency: req.Currency, Network: req.Network,
+		Address: req.Address}
+	if h.createAnswer != nil {
+		h.createAnswer(&p)
+	}
+	return p, nil
 }
 
 func (h *fakeHeleket) PayoutInfo(_ context.Context, req heleket.InfoRequest) (heleket.Payout, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.infoErrs > 0 {
+		h.infoErrs--
+		h.infoFailures++
+		return heleket.Payout{}, &heleket.ServerError{Endpoint: heleket.PathPayoutInfo, HTTPStatus: 503}
+	}
 	status := h.infos[min(h.infoCalls, len(h.infos)-1)]
 	h.infoCalls++
 	p := heleket.Payout{UUID: "uuid-" + req.OrderID, Status: status}

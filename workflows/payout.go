@@ -39,6 +39,7 @@ func Payout(ctx workflow.Context, in PayoutInput) (PayoutState, error) {
 	if err := r.run(ctx); err != nil {
 		return r.state, err
 	}
+	r.setPhase(ctx, "finished")
 	return r.state, nil
 }
 
@@ -52,6 +53,12 @@ type payoutRun struct {
 	busy       bool
 	submitting bool
 	persisted  bool
+	// held: Heleket holds another payout under our order_id; nothing goes
+	// on until an operator cancels this one.
+	held bool
+	// carry holds a webhook taken but not yet confirmed when the history
+	// filled up: the next run handles it first.
+	carry []payout.HeleketUpdate
 }
 
 func (r *payoutRun) run(ctx workflow.Context) error {
@@ -72,6 +79,8 @@ func (r *payoutRun) run(ctx workflow.Context) error {
 		if err := r.submit(ctx); err != nil {
 			return err
 		}
+		// Past the create: a cancel is refused for what the status says.
+		r.submitting = false
 	}
 	if r.p.Status.Final() {
 		return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
@@ -102,6 +111,9 @@ func (r *payoutRun) submit(ctx workflow.Context) error {
 		return r.record(ctx, payout.Change{PayoutID: r.p.ID, To: payout.StatusRejected, Source: payout.SourceWorkflow,
 			FailureReason: appErr.Message(), Details: map[string]any{"reason": appErr.Message()}})
 	}
+	if errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeMismatch {
+		return r.hold(ctx, appErr.Message())
+	}
 	if err != nil {
 		return fmt.Errorf("submit: %w", err)
 	}
@@ -122,8 +134,13 @@ func (r *payoutRun) submit(ctx workflow.Context) error {
 // follow waits for webhooks until PAYOUT_WEBHOOK_WAIT, then polls with
 // growing intervals; webhooks are still taken while polling.
 func (r *payoutRun) follow(ctx workflow.Context) error {
-	for _, upd := range r.in.Pending {
-		if err := r.onWebhook(ctx, upd); err != nil {
+	for i, upd := range r.in.Pending {
+		err := r.onWebhook(ctx, upd)
+		if errors.Is(err, errHistoryFull) {
+			r.carry = append(r.carry, r.in.Pending[i+1:]...)
+			return r.continueAsNew(ctx, r.in.PollInterval)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -138,13 +155,18 @@ func (r *payoutRun) follow(ctx workflow.Context) error {
 			return r.continueAsNew(ctx, interval)
 		}
 		due, err := r.waitOnce(ctx, wait, interval > 0)
+		if errors.Is(err, errHistoryFull) {
+			return r.continueAsNew(ctx, interval)
+		}
 		if err != nil {
 			return err
 		}
 		if !due {
 			continue
 		}
-		if err := r.poll(ctx); err != nil {
+		if err := r.poll(ctx); errors.Is(err, errHistoryFull) {
+			return r.continueAsNew(ctx, interval)
+		} else if err != nil {
 			return err
 		}
 		interval = nextInterval(interval, t)
@@ -198,22 +220,43 @@ func (r *payoutRun) onWebhook(ctx workflow.Context, upd payout.HeleketUpdate) er
 	if upd.Source != "" {
 		source = upd.Source
 	}
-	if !upd.Final {
+	if !r.needsConfirmation(ctx, upd) {
 		return r.apply(ctx, upd, source)
 	}
 	r.setPhase(ctx, "confirming webhook with Heleket")
-	var confirmed payout.HeleketUpdate
-	if err := workflow.ExecuteLocalActivity(statusCtx(ctx), acts.Status, r.p.ID).Get(ctx, &confirmed); err != nil {
+	confirmed, err := r.askHeleket(ctx)
+	if errors.Is(err, errHistoryFull) {
+		r.carry = append(r.carry, upd)
+		return err
+	}
+	if err != nil {
 		return fmt.Errorf("confirm webhook: %w", err)
 	}
-	return r.apply(ctx, confirmed, source)
+	return r.apply(ctx, confirmed.Attributed(upd), source)
+}
+
+// needsConfirmation: anything that would make the payout final in our
+// records is asked of Heleket's API first, whatever the webhook's is_final
+// says (a signed "paid" with is_final false is still only a hint).
+func (r *payoutRun) needsConfirmation(ctx workflow.Context, upd payout.HeleketUpdate) bool {
+	if upd.Final {
+		return true
+	}
+	if workflow.GetVersion(ctx, versionConfirmFinal, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return false
+	}
+	c, ok := upd.Change(r.p.ID, payout.SourceWebhook)
+	return ok && c.To.Final()
 }
 
 func (r *payoutRun) poll(ctx workflow.Context) error {
 	r.state.Polls++
 	r.setPhase(ctx, "polling Heleket")
-	var upd payout.HeleketUpdate
-	if err := workflow.ExecuteLocalActivity(statusCtx(ctx), acts.Status, r.p.ID).Get(ctx, &upd); err != nil {
+	upd, err := r.askHeleket(ctx)
+	if errors.Is(err, errHistoryFull) {
+		return err
+	}
+	if err != nil {
 		return fmt.Errorf("poll: %w", err)
 	}
 	return r.apply(ctx, upd, payout.SourcePoll)
@@ -279,13 +322,18 @@ func (r *payoutRun) upsertSearchAttributes(ctx workflow.Context, p payout.Payout
 
 func (r *payoutRun) setPhase(ctx workflow.Context, phase string) {
 	r.state.Phase = phase
-	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** — %s", r.p.Status, phase))
+	details := fmt.Sprintf("**%s** — %s", r.p.Status, phase)
+	if rt := r.state.Retry; rt != nil {
+		details += fmt.Sprintf("\n\n%s: attempt %d failed: %s\n\nnext try at %s", rt.Call, rt.Attempts, rt.LastError,
+			rt.NextAttemptAt.UTC().Format("15:04:05 MST"))
+	}
+	workflow.SetCurrentDetails(ctx, details)
 }
 
 func (r *payoutRun) continueAsNew(ctx workflow.Context, interval time.Duration) error {
 	next := r.in
 	next.Payout = r.p
-	next.Pending = nil
+	next.Pending = r.carry
 	for {
 		var upd payout.HeleketUpdate
 		if !r.signals.ReceiveAsync(&upd) {

@@ -85,7 +85,7 @@ func TestScheduledPayoutPaysTheDefaultWalletOnceForItsTime(t *testing.T) {
 	var res workflows.ScheduledPayoutResult
 	require.NoError(t, r.env.GetWorkflowResult(&res))
 
-	id := schedule.RunPayoutID("42", scheduleID, scheduledAt)
+	id := schedule.RunPayoutID("", "42", scheduleID, scheduledAt)
 	assert.Equal(t, workflows.ScheduledPayoutResult{PayoutID: id, ScheduledAt: scheduledAt, Started: true}, res)
 	assert.Equal(t, []string{payout.WorkflowID(id)}, r.children)
 	p := r.store.payouts[id]
@@ -100,7 +100,7 @@ func TestScheduledPayoutAboveTheThresholdAwaitsApproval(t *testing.T) {
 	sc.Address, sc.NeedsApproval = "TQrZ9wBzbfcC3Tj5Jn1YBeRzHnVUxqAbpW", true
 	r := newScheduledRun(t, &fakeSchedules{schedule: sc}, true)
 	require.NoError(t, r.env.GetWorkflowError())
-	id := schedule.RunPayoutID("42", scheduleID, scheduledAt)
+	id := schedule.RunPayoutID("", "42", scheduleID, scheduledAt)
 	assert.Equal(t, []string{payout.WorkflowID(id)}, r.children)
 	assert.Equal(t, payout.StatusExpired, r.store.payouts[id].Status,
 		"created awaiting approval; nobody approved within the window")

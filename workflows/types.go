@@ -79,6 +79,17 @@ type PayoutState struct {
 	Webhooks      int           `json:"webhooks"`
 	Polls         int           `json:"polls"`
 	FailureReason string        `json:"failure_reason,omitempty"`
+	// Retry is set while a call to Heleket keeps failing: which call, how
+	// many attempts failed, the last error and when the next one is.
+	Retry *CallRetry `json:"retry,omitempty"`
+}
+
+// CallRetry describes a failing call that the workflow retries.
+type CallRetry struct {
+	Call          string    `json:"call"`
+	Attempts      int       `json:"attempts"`
+	LastError     string    `json:"last_error"`
+	NextAttemptAt time.Time `json:"next_attempt_at"`
 }
 
 // Summary is the one-line description shown in the Temporal UI. Amounts are

@@ -135,12 +135,13 @@ func newWorker(cfg config.Config, st *store.Store, tc client.Client, log *slog.L
 	if err != nil {
 		return nil, fmt.Errorf("heleket client: %w", err)
 	}
-	acts := &activities.Activities{Store: st, Heleket: hc, CallbackURL: cfg.CallbackURL(), Logger: log, Schedules: st}
-	w := pworker.New(tc, cfg.TemporalTaskQueue, acts, worker.Options{})
 	rec, err := newReconciler(cfg, st, tc, hc, log)
 	if err != nil {
 		return nil, err
 	}
+	acts := &activities.Activities{Store: st, Heleket: hc, CallbackURL: cfg.CallbackURL(), Logger: log, Schedules: st,
+		Alerts: rec.Alerts}
+	w := pworker.New(tc, cfg.TemporalTaskQueue, acts, worker.Options{})
 	pworker.RegisterReconciliation(w, rec)
 	return w, nil
 }

@@ -104,8 +104,8 @@ type Env struct {
 	// Installation is the database's installation ID, from which payout
 	// IDs derive.
 	Installation string
-	Acts      *activities.Activities
-	Worker    sdkworker.Worker
+	Acts         *activities.Activities
+	Worker       sdkworker.Worker
 	// HTTP checks every exchange against httpapi/openapi.yaml; Do uses it.
 	HTTP *http.Client
 	// Rec and Reconciliation run reconciliation on this environment's own
@@ -145,7 +145,7 @@ func New(t *testing.T, opts Options) *Env {
 	require.NoError(t, err)
 	e.Acts = &activities.Activities{Store: e.Store, Heleket: e.Heleket, Schedules: e.Store, CallbackURL: "http://" + listener.Addr().String() + "/payouts/webhook"}
 	e.setupReconciliation(opts)
-	e.Acts.Logger = e.log
+	e.Acts.Logger, e.Acts.Alerts = e.log, e.Rec.Alerts
 	e.API = httptest.NewUnstartedServer(withOps(opts, httpapi.New(httpapi.Deps{
 		Store: e.Store, Temporal: e.Temporal, Starter: e.Starter, Limits: payout.Limits{}, Installation: e.Installation,
 		AdminTokens: map[string]string{AdminName: AdminToken, SecondAdmin: SecondAdminToken}, HeleketAPIKey: APIKey,
