@@ -21,8 +21,11 @@ const (
 	PathPayoutInfo   = "/v1/payout/info"
 	PathListPayouts  = "/v1/payout/list"
 	PathServices     = "/v1/payout/services"
-	PathCalc         = "/v1/payout/calc"
-	PathTestWebhook  = "/v1/test-webhook/payout"
+	PathCalc         = "/v1/payout/calc" // as documented
+	// PathCalculate is the calc route as both official SDKs call it; Calc
+	// falls back to it when PathCalc is not found.
+	PathCalculate   = "/v1/payout/calculate"
+	PathTestWebhook = "/v1/test-webhook/payout"
 )
 
 const (

@@ -49,23 +49,42 @@ type call struct {
 type apiHandler func(c call) reply
 
 // Handler serves the Heleket API (/v1/...), the control routes
-// (/_sandbox/...) and /healthz.
+// (/_sandbox/...) and /healthz. Anything else gets a JSON error, as from
+// Heleket's Laravel backend: 404 for an unknown path, 405 for a known one
+// with another method.
 func (s *Sandbox) Handler() http.Handler {
 	mux := http.NewServeMux()
-	routes := map[string]apiHandler{
-		"/v1/payout":              s.handleCreate,
-		"/v1/payout/info":         s.handleInfo,
-		"/v1/payout/list":         s.handleList,
-		"/v1/payout/services":     s.handleServices,
-		"/v1/payout/calc":         s.handleCalc,
-		"/v1/payout/calculate":    s.handleCalc,
-		"/v1/test-webhook/payout": s.handleTestWebhook,
-	}
+	routes := s.apiRoutes()
 	for path, h := range routes {
 		mux.Handle("POST "+path, s.api(h))
 	}
 	s.controlRoutes(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if _, known := routes[r.URL.Path]; known {
+			writeJSON(w, reply{http.StatusMethodNotAllowed, errBody{State: 1, Message: "Method not allowed"}})
+			return
+		}
+		writeJSON(w, reply{http.StatusNotFound, errBody{State: 1, Message: "Not found"}})
+	})
 	return mux
+}
+
+func (s *Sandbox) apiRoutes() map[string]apiHandler {
+	routes := map[string]apiHandler{
+		heleket.PathCreatePayout: s.handleCreate,
+		heleket.PathPayoutInfo:   s.handleInfo,
+		heleket.PathListPayouts:  s.handleList,
+		heleket.PathServices:     s.handleServices,
+		heleket.PathTestWebhook:  s.handleTestWebhook,
+	}
+	calc := []string{heleket.PathCalc, heleket.PathCalculate}
+	if s.cfg.CalcPath != "" {
+		calc = []string{s.cfg.CalcPath}
+	}
+	for _, path := range calc {
+		routes[path] = s.handleCalc
+	}
+	return routes
 }
 
 // api wraps an endpoint with call counting, faults and authentication.

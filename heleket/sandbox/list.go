@@ -67,9 +67,9 @@ type paginate struct {
 }
 
 type listResult struct {
-	MerchantUUID string           `json:"merchant_uuid"`
-	Items        []heleket.Payout `json:"items"`
-	Paginate     paginate         `json:"paginate"`
+	MerchantUUID string       `json:"merchant_uuid"`
+	Items        []payoutWire `json:"items"`
+	Paginate     paginate     `json:"paginate"`
 }
 
 // list serves one page, newest first. The store is append-only in
@@ -106,7 +106,7 @@ func (s *Sandbox) list(q listQuery) listResult {
 }
 
 func (s *Sandbox) page(start, end int, next, prev *string) listResult {
-	items := make([]heleket.Payout, 0, max(0, end-start))
+	items := make([]payoutWire, 0, max(0, end-start))
 	for i := end - 1; i >= start; i-- {
 		rec := s.ordered[i]
 		items = append(items, rec.wire(s.balances[rec.currency], true))

@@ -14,7 +14,13 @@
 //     contract classifies 422 messages);
 //   - create/info results omit order_id, created_at and updated_at, which the
 //     contract lists only for list items;
-//   - a `fail` is final here (the resend-through-support path is not imitated).
+//   - a `fail` is final here (the resend-through-support path is not imitated);
+//   - txid is null in API answers until the payout is paid; webhooks leave it
+//     out until then, as the docs do for failed payouts;
+//   - an unknown route answers 404 {"state":1,"message":"Not found"} and a
+//     known one with another method 405, both JSON;
+//   - calc is served at /v1/payout/calc (the docs) and /v1/payout/calculate
+//     (the official SDKs); Config.CalcPath keeps only one.
 package sandbox
 
 import (
@@ -58,7 +64,11 @@ type Config struct {
 	Seed               int64                      // seeds the fault RNG
 	PageSize           int                        // list page size, default 15
 	WebhookRetry       time.Duration              // first webhook retry delay (doubles, capped at 1m), default 1s
-	Logger             *slog.Logger               // optional
+	// CalcPath serves the calc endpoint at this path only (the docs'
+	// heleket.PathCalc or the SDKs' heleket.PathCalculate); empty serves
+	// both, so a client can be tested against a Heleket serving either.
+	CalcPath string
+	Logger   *slog.Logger // optional
 }
 
 // Sandbox is one imitated Heleket merchant account. All methods are safe for

@@ -58,30 +58,79 @@ func knownStatus(status string) bool {
 	return status == heleket.StatusProcess || status == heleket.StatusCheck || heleket.IsFinalStatus(status)
 }
 
+// payoutWire is the payout object as Heleket's API writes it. It is not
+// heleket.Payout because the two disagree on purpose: the client omits an
+// empty txid, while Heleket sends null until the payout is sent.
+type payoutWire struct {
+	UUID           string         `json:"uuid"`
+	OrderID        string         `json:"order_id,omitempty"`
+	Amount         heleket.Amount `json:"amount"`
+	Currency       string         `json:"currency"`
+	Network        string         `json:"network"`
+	Address        string         `json:"address"`
+	TxID           *string        `json:"txid"`
+	Status         string         `json:"status"`
+	IsFinal        bool           `json:"is_final"`
+	Balance        heleket.Amount `json:"balance"`
+	PayerCurrency  string         `json:"payer_currency"`
+	PayerAmount    heleket.Amount `json:"payer_amount"`
+	Commission     heleket.Amount `json:"commission"`
+	MerchantAmount heleket.Amount `json:"merchant_amount"`
+	CreatedAt      string         `json:"created_at,omitempty"`
+	UpdatedAt      string         `json:"updated_at,omitempty"`
+}
+
 // wire renders the payout object. withMeta adds order_id and timestamps,
 // which Heleket shows only in list items.
-func (r *record) wire(balance decimal.Decimal, withMeta bool) heleket.Payout {
-	p := heleket.Payout{
+func (r *record) wire(balance decimal.Decimal, withMeta bool) payoutWire {
+	p := payoutWire{
 		UUID:           r.uuid,
 		Amount:         heleket.NewAmount(r.amount),
 		Currency:       r.currency,
 		Network:        r.network,
 		Address:        r.address,
-		TxID:           r.txid,
 		Status:         r.status,
-		IsFinal:        heleket.Flag{Value: r.final(), Valid: true},
-		Balance:        lenient(heleket.NewAmount(balance)),
-		PayerCurrency:  lenient(r.currency),
-		PayerAmount:    lenient(heleket.NewAmount(r.payoutAmount)),
+		IsFinal:        r.final(),
+		Balance:        heleket.NewAmount(balance),
+		PayerCurrency:  r.currency,
+		PayerAmount:    heleket.NewAmount(r.payoutAmount),
 		Commission:     heleket.NewAmount(r.commission),
-		MerchantAmount: lenient(heleket.NewAmount(r.merchantAmount)),
+		MerchantAmount: heleket.NewAmount(r.merchantAmount),
+	}
+	if r.txid != "" {
+		txid := r.txid
+		p.TxID = &txid
 	}
 	if withMeta {
 		p.OrderID = r.orderID
-		p.CreatedAt = lenient(r.createdAt.In(heleketZone).Format(heleket.ListDateLayout))
-		p.UpdatedAt = lenient(r.updatedAt.In(heleketZone).Format(heleket.ListDateLayout))
+		p.CreatedAt = r.createdAt.In(heleketZone).Format(heleket.ListDateLayout)
+		p.UpdatedAt = r.updatedAt.In(heleketZone).Format(heleket.ListDateLayout)
 	}
 	return p
+}
+
+// view is the payout as the client would decode it, with order_id and
+// timestamps, for tests and tools that inspect the sandbox in Go.
+func (r *record) view(balance decimal.Decimal) heleket.Payout {
+	w := r.wire(balance, true)
+	return heleket.Payout{
+		UUID:           w.UUID,
+		OrderID:        w.OrderID,
+		Amount:         w.Amount,
+		Currency:       w.Currency,
+		Network:        w.Network,
+		Address:        w.Address,
+		TxID:           r.txid,
+		Status:         w.Status,
+		IsFinal:        heleket.Flag{Value: w.IsFinal, Valid: true},
+		Commission:     w.Commission,
+		Balance:        lenient(w.Balance),
+		PayerCurrency:  lenient(w.PayerCurrency),
+		PayerAmount:    lenient(w.PayerAmount),
+		MerchantAmount: lenient(w.MerchantAmount),
+		CreatedAt:      lenient(w.CreatedAt),
+		UpdatedAt:      lenient(w.UpdatedAt),
+	}
 }
 
 // lenient renders a value the sandbox owns; strings and amounts always
@@ -111,7 +160,7 @@ const (
 
 // create applies a validated create. It returns the payout object, whether
 // it was an idempotent repeat, and a refusal message.
-func (s *Sandbox) create(t transfer) (heleket.Payout, bool, string) {
+func (s *Sandbox) create(t transfer) (payoutWire, bool, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if rec, ok := s.byOrder[t.orderID]; ok {
@@ -120,11 +169,11 @@ func (s *Sandbox) create(t transfer) (heleket.Payout, bool, string) {
 	}
 	key := serviceKey{t.svc.currency, t.svc.network}
 	if s.unavailable[key] {
-		return heleket.Payout{}, false, msgUnavailable
+		return payoutWire{}, false, msgUnavailable
 	}
 	fee, debit, payout := t.svc.split(t.amount, t.isSubtract)
 	if s.balances[t.svc.currency].LessThan(debit) {
-		return heleket.Payout{}, false, msgInsufficient
+		return payoutWire{}, false, msgInsufficient
 	}
 	rec := s.insertLocked(t, fee, debit, payout)
 	s.count(func(st *Stats) { st.Creates++ })
@@ -305,7 +354,7 @@ func (s *Sandbox) Payouts() []heleket.Payout {
 	defer s.mu.RUnlock()
 	out := make([]heleket.Payout, len(s.ordered))
 	for i, rec := range s.ordered {
-		out[i] = rec.wire(s.balances[rec.currency], true)
+		out[i] = rec.view(s.balances[rec.currency])
 	}
 	return out
 }
@@ -318,11 +367,11 @@ func (s *Sandbox) Payout(orderID string) (heleket.Payout, bool) {
 	if !ok {
 		return heleket.Payout{}, false
 	}
-	return rec.wire(s.balances[rec.currency], true), true
+	return rec.view(s.balances[rec.currency]), true
 }
 
 // lookup finds a payout for the info endpoint; order_id wins over uuid.
-func (s *Sandbox) lookup(orderID, uuid string) (heleket.Payout, bool) {
+func (s *Sandbox) lookup(orderID, uuid string) (payoutWire, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	rec, ok := s.byOrder[orderID]
@@ -330,7 +379,7 @@ func (s *Sandbox) lookup(orderID, uuid string) (heleket.Payout, bool) {
 		rec, ok = s.byUUID[uuid]
 	}
 	if !ok {
-		return heleket.Payout{}, false
+		return payoutWire{}, false
 	}
 	return rec.wire(s.balances[rec.currency], false), true
 }
