@@ -21,11 +21,6 @@ import (
 	"github.com/heleket-payouts/payouts/schema"
 )
 
-// devSandboxAddr is where `payouts dev` runs the sandbox when no real
-// Heleket key is configured; it uses the sandbox's dev credentials, which
-// only ever work against the sandbox.
-const devSandboxAddr = "127.0.0.1:8090"
-
 // runDev starts the whole product in one process tree and stops it all on
 // Ctrl-C.
 func runDev(ctx context.Context, _ []string) error {
@@ -53,7 +48,7 @@ func runDev(ctx context.Context, _ []string) error {
 		return fmt.Errorf("migrate %s: %w (is PostgreSQL running? pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)", redactDSN(cfg.DatabaseURL), err)
 	}
 	if cfg.HeleketAPIKey == "" {
-		sb, err := startDevSandbox(&cfg)
+		sb, err := startDevSandbox(&cfg, log)
 		if err != nil {
 			return err
 		}
@@ -115,16 +110,20 @@ func startDevTemporal(ctx context.Context, cfg config.Config, stateDir string) (
 	return srv, nil
 }
 
-func startDevSandbox(cfg *config.Config) (*sandbox.Sandbox, error) {
-	addr := os.Getenv("SANDBOX_ADDR")
-	if addr == "" {
-		addr = devSandboxAddr
+// startDevSandbox runs the sandbox when no real Heleket key is configured,
+// with every SANDBOX_* setting `payouts sandbox` reads. It always takes the
+// sandbox's dev credentials, which only ever work against the sandbox.
+func startDevSandbox(cfg *config.Config, log *slog.Logger) (*sandbox.Sandbox, error) {
+	set, err := loadSandboxSettings(nil)
+	if err != nil {
+		return nil, err
 	}
-	sb := sandbox.New(sandbox.Config{MerchantID: sandbox.DevMerchantID, APIKey: sandbox.DevAPIKey, SettleAfter: 3 * time.Second})
-	if err := sb.Start(addr); err != nil {
-		return nil, fmt.Errorf("start Heleket sandbox on %s: %w", addr, err)
+	set.MerchantID, set.APIKey = sandbox.DevMerchantID, sandbox.DevAPIKey
+	sb, err := startSandbox(set, log.With("component", "sandbox"))
+	if err != nil {
+		return nil, err
 	}
-	cfg.HeleketProjectURL, cfg.HeleketMerchantID, cfg.HeleketAPIKey = sb.URL(), sandbox.DevMerchantID, sandbox.DevAPIKey
+	cfg.HeleketProjectURL, cfg.HeleketMerchantID, cfg.HeleketAPIKey = sb.URL(), set.MerchantID, set.APIKey
 	return sb, nil
 }
 
@@ -160,18 +159,28 @@ payouts dev is up
   Heleket      %s
   Metrics      http://%s/metrics
   Payloads     encrypted (key %s); the UI decodes them through http://%s/codec/<CODEC_TOKEN>
-  admin tokens %s
+  admin tokens %s (kept in %s)
 
-Create a payout:
+Create a payout (the README's examples use $TOKEN):
+  TOKEN=%s
   curl -sS -X POST http://%s/clients/42/payout \
-    -H 'Authorization: Bearer %s' \
+    -H "Authorization: Bearer $TOKEN" \
     -H 'Idempotency-Key: first-payout' -H 'Content-Type: application/json' \
     -d '{"asset":"USDT","network":"tron","amount":"100.50","address":"TQrZ9wBzbfcC3Tj5Jn1YBeRzHnVUxqAbpW"}'
 then follow it with the Location it returns (GET /payouts/<id>) or in the Temporal UI.
 Ctrl-C stops everything.
-`, cfg.HTTPAddr, uiURL, cfg.TemporalAddress, cfg.TemporalNamespace, cfg.HeleketProjectURL,
-		cfg.HTTPAddr, payloadKeyID(cfg), cfg.HTTPAddr, cfg.AdminTokens,
-		cfg.HTTPAddr, token)
+`, cfg.HTTPAddr, uiURL, cfg.TemporalAddress, cfg.TemporalNamespace, heleketLine(cfg),
+		cfg.HTTPAddr, payloadKeyID(cfg), cfg.HTTPAddr, cfg.AdminTokens, filepath.Join(devDir(), devAdminTokensFile),
+		token, cfg.HTTPAddr)
+}
+
+// heleketLine points at the sandbox's control routes when the sandbox is
+// what the service talks to.
+func heleketLine(cfg config.Config) string {
+	if cfg.HeleketAPIKey != sandbox.DevAPIKey {
+		return cfg.HeleketProjectURL
+	}
+	return cfg.HeleketProjectURL + " (the sandbox; settle time and outcomes under /_sandbox/, see README)"
 }
 
 func splitHostPort(addr string) (string, int, error) {

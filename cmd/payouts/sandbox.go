@@ -48,22 +48,33 @@ func runSandbox(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, faults, err := set.sandboxConfig()
+	sb, err := startSandbox(set, slog.New(slog.NewTextHandler(os.Stderr, nil)))
 	if err != nil {
 		return err
 	}
-	sb := sandbox.New(cfg)
-	sb.SetFaults(faults)
-	if err := sb.Start(set.Addr); err != nil {
-		return err
-	}
 	fmt.Printf("Heleket sandbox: %s\n  merchant: %s\n  payout key: %s\n  control: %s/_sandbox/stats, %s/_sandbox/faults\n",
-		sb.URL(), cfg.MerchantID, keySource(), sb.URL(), sb.URL())
+		sb.URL(), set.MerchantID, keySource(), sb.URL(), sb.URL())
 	<-ctx.Done()
 	if err := sb.Close(); err != nil {
 		return fmt.Errorf("stop sandbox: %w", err)
 	}
 	return ctx.Err()
+}
+
+// startSandbox starts the sandbox the settings describe. `payouts sandbox`
+// and `payouts dev` share it, so both honour every SANDBOX_* setting.
+func startSandbox(set sandboxSettings, log *slog.Logger) (*sandbox.Sandbox, error) {
+	cfg, faults, err := set.sandboxConfig()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Logger = log
+	sb := sandbox.New(cfg)
+	sb.SetFaults(faults)
+	if err := sb.Start(set.Addr); err != nil {
+		return nil, fmt.Errorf("start Heleket sandbox on %s: %w", set.Addr, err)
+	}
+	return sb, nil
 }
 
 // keySource says where the expected key comes from without printing it.
@@ -125,7 +136,6 @@ func (set sandboxSettings) sandboxConfig() (sandbox.Config, sandbox.Faults, erro
 		MerchantID: set.MerchantID, APIKey: set.APIKey,
 		SettleAfter: set.SettleAfter, CheckAfter: set.CheckAfter,
 		Balances: balances, Seed: set.Seed, PageSize: set.PageSize, WebhookRetry: set.WebhookRetry,
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
 	}
 	return cfg, faults, nil
 }
