@@ -53,13 +53,10 @@ const ErrTypeRejected = "HeleketRejected"
 // Persist makes sure the payout row exists and returns it as stored. The
 // API usually wrote it already; schedules and resumed runs rely on this.
 func (a *Activities) Persist(ctx context.Context, p payout.Payout) (payout.Payout, error) {
-	stored, created, err := a.Store.CreatePayout(ctx, asRequested(p), p.RequestedBy, map[string]any{"via": "workflow"})
+	// The store counts the payout as started if this call created it.
+	stored, _, err := a.Store.CreatePayout(ctx, asRequested(p), p.RequestedBy, map[string]any{"via": "workflow"})
 	if err != nil {
 		return payout.Payout{}, fmt.Errorf("persist payout %s: %w", p.ID, err)
-	}
-	if created {
-		// Payouts the API stored were counted there.
-		metrics.PayoutStarted(stored)
 	}
 	return stored, nil
 }

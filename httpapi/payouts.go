@@ -8,7 +8,6 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/shopspring/decimal"
 
-	"github.com/heleket-payouts/payouts/metrics"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/starter"
 	"github.com/heleket-payouts/payouts/store"
@@ -128,9 +127,6 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request, p payout.Payout)
 		s.log.ErrorContext(ctx, "store payout", "error", err)
 		writeError(w, http.StatusInternalServerError, "could not store the payout", nil)
 		return
-	}
-	if created {
-		metrics.PayoutStarted(stored)
 	}
 	if !created && !samePayout(stored, p) {
 		writeError(w, http.StatusConflict, "Idempotency-Key already used for a different payout request", nil)

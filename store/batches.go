@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/shopspring/decimal"
 
+	"github.com/heleket-payouts/payouts/metrics"
 	"github.com/heleket-payouts/payouts/payout"
 )
 
@@ -86,7 +87,19 @@ func (s *Store) CreateBatch(ctx context.Context, b Batch, payouts []payout.Payou
 	if err != nil {
 		return Batch{}, false, fmt.Errorf("store: create batch %s: %w", b.ID, err)
 	}
+	if created {
+		countStarted(payouts)
+	}
 	return stored, created, nil
+}
+
+// countStarted counts a committed batch's payouts, each with the origin it
+// was stored with (the first row's, as insertBatchPayouts writes it).
+func countStarted(payouts []payout.Payout) {
+	for _, p := range payouts {
+		p.Origin = payouts[0].Origin
+		metrics.PayoutStarted(p)
+	}
 }
 
 // batchArrays are the per-row columns of a batch, one array per column, so
