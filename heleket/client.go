@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -54,8 +55,9 @@ type Config struct {
 }
 
 // Client calls Heleket's payout API. Every method makes exactly one HTTP
-// attempt: the caller (a Temporal activity) owns retries and uses
-// IsRetryable and RetryAfter to decide. Safe for concurrent use.
+// attempt (Calc at most two, see there): the caller (a Temporal activity)
+// owns retries and uses IsRetryable and RetryAfter to decide. Safe for
+// concurrent use.
 type Client struct {
 	base       *url.URL
 	merchantID string
@@ -63,6 +65,8 @@ type Client struct {
 	hc         *http.Client
 	timeout    time.Duration
 	userAgent  string
+	// calcPath is the calc route that last answered; nil until one has.
+	calcPath atomic.Pointer[string]
 }
 
 // New validates cfg and returns a Client.
@@ -166,10 +170,47 @@ func (c *Client) Services(ctx context.Context) ([]Service, error) {
 }
 
 // Calc asks Heleket for the commission and amounts of a prospective payout.
+// The docs name PathCalc and both official SDKs call PathCalculate, so a
+// route that is not found (404) is tried once at the other path; the route
+// that answers is tried first from then on.
 func (c *Client) Calc(ctx context.Context, req CalcRequest) (CalcResult, error) {
+	first := PathCalc
+	if p := c.calcPath.Load(); p != nil {
+		first = *p
+	}
+	r, err := c.calcAt(ctx, first, req)
+	if !routeNotFound(err) {
+		return r, err
+	}
+	second := PathCalculate
+	if first == PathCalculate {
+		second = PathCalc
+	}
+	return c.calcAt(ctx, second, req)
+}
+
+func (c *Client) calcAt(ctx context.Context, path string, req CalcRequest) (CalcResult, error) {
 	var r CalcResult
-	err := c.call(ctx, PathCalc, nil, req, &r)
+	err := c.call(ctx, path, nil, req, &r)
+	if routeAnswered(err) {
+		c.calcPath.Store(&path)
+	}
 	return r, err
+}
+
+func routeNotFound(err error) bool {
+	var ee *EndpointError
+	return errors.As(err, &ee) && ee.HTTPStatus == http.StatusNotFound
+}
+
+// routeAnswered: the API behind the route read the request, whether it
+// agreed or not.
+func routeAnswered(err error) bool {
+	var (
+		ve *ValidationError
+		re *RefusalError
+	)
+	return err == nil || errors.As(err, &ve) || errors.As(err, &re)
 }
 
 // TestWebhook asks Heleket to send a signed test webhook to req.URLCallback.

@@ -609,3 +609,19 @@ func TestOversizedBodyIsClassifiedByStatus(t *testing.T) {
 		assert.True(t, heleket.IsRetryable(err))
 	}
 }
+
+// With neither calc route found, the caller gets the EndpointError that
+// points the operator at the base URL, after one try of each route.
+func TestCalcWithNeitherRouteFound(t *testing.T) {
+	f := newFake(t, requestKey, reply(http.StatusNotFound, `{"message":"Not found"}`))
+	_, err := newClient(t, f.URL).Calc(context.Background(), heleket.CalcRequest{Amount: "10", Currency: "USDT", Network: "tron"})
+	var ee *heleket.EndpointError
+	require.ErrorAs(t, err, &ee)
+	assert.Equal(t, http.StatusNotFound, ee.HTTPStatus)
+	assert.True(t, heleket.NeedsOperator(err))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	require.Len(t, f.reqs, 2)
+	assert.Equal(t, heleket.PathCalc, f.reqs[0].Path)
+	assert.Equal(t, heleket.PathCalculate, f.reqs[1].Path)
+}
