@@ -234,7 +234,7 @@ func TestInvalidRequestsGet4xxAndCreateNothing(t *testing.T) {
 		{"unknown network", "k3", `{"asset":"USDT","network":"moon","amount":"5","address":"` + tronAddress + `"}`, 422, "network"},
 		{"wrong address shape", "k4", `{"asset":"USDT","network":"tron","amount":"5","address":"0x52908400098527886E0F7030069857D2E4169EE7"}`, 422, "address"},
 		{"missing key", "", `{"asset":"USDT","network":"tron","amount":"5","address":"` + tronAddress + `"}`, 422, "Idempotency-Key"},
-		{"no default wallet", "k5", `{"asset":"USDT","network":"tron","amount":"5"}`, 422, ""},
+		{"no default wallet", "k5", `{"asset":"USDT","network":"tron","amount":"5"}`, 422, "address"},
 		{"unknown field", "k6", `{"asset":"USDT","network":"tron","amount":"5","adress":"x"}`, 400, ""},
 	}
 	for _, c := range cases {

@@ -172,13 +172,25 @@ func TestSchedulePauseResumeDelete(t *testing.T) {
 	paused := testenv.Decode[scheduleJSON](e, e.Do(http.MethodPost, path+"/pause", nil, nil))
 	assert.Equal(t, "paused", paused.State)
 	assert.Equal(t, "paused by "+testenv.AdminName, paused.Note)
+	assert.Empty(t, paused.NextRuns, "a paused schedule runs at no time")
 	again := testenv.Decode[scheduleJSON](e, e.Do(http.MethodPost, path+"/pause", nil, nil))
 	assert.Equal(t, "paused", again.State, "pausing twice is fine")
 	desc, err := e.Temporal.ScheduleClient().GetHandle(context.Background(), sc.ID).Describe(context.Background())
 	require.NoError(t, err)
 	assert.True(t, desc.Schedule.State.Paused)
+	shown := testenv.Decode[scheduleJSON](e, e.Do(http.MethodGet, path, nil, nil))
+	assert.Equal(t, "paused", shown.State)
+	assert.NotNil(t, shown.NextRuns, "an empty list, not null")
+	assert.Empty(t, shown.NextRuns)
+	listedPaused := testenv.Decode[struct {
+		Items []scheduleJSON `json:"items"`
+	}](e, e.Do(http.MethodGet, "/clients/"+clientID+"/payout-schedules", nil, nil))
+	require.Len(t, listedPaused.Items, 1)
+	assert.Equal(t, "paused", listedPaused.Items[0].State)
+	assert.Empty(t, listedPaused.Items[0].NextRuns)
 	resumed := testenv.Decode[scheduleJSON](e, e.Do(http.MethodPost, path+"/resume", nil, nil))
 	assert.Equal(t, "active", resumed.State)
+	assert.NotEmpty(t, resumed.NextRuns, "resumed, it runs again")
 
 	foreign := e.Do(http.MethodPost, "/clients/someone-else/payout-schedules/"+sc.ID+"/pause", nil, nil)
 	assert.Equal(t, http.StatusNotFound, foreign.StatusCode, "a schedule is reached through its own client only")
@@ -227,7 +239,7 @@ func TestInvalidSchedulesAre422AndCreateNothing(t *testing.T) {
 		{"bad zone", base(map[string]any{"cron": "@daily", "timezone": "Mars/Olympus"}), 422, "timezone"},
 		{"dash in name", base(map[string]any{"cron": "@daily", "name": "month-ly"}), 422, "name"},
 		{"bad amount", base(map[string]any{"cron": "@daily", "amount": "0"}), 422, "amount"},
-		{"no default wallet", scheduleBody(t, map[string]any{"name": "w", "asset": "USDT", "network": "tron", "amount": "5", "cron": "@daily"}), 422, ""},
+		{"no default wallet", scheduleBody(t, map[string]any{"name": "w", "asset": "USDT", "network": "tron", "amount": "5", "cron": "@daily"}), 422, "address"},
 		{"unknown field", base(map[string]any{"cron": "@daily", "every": "1h"}), 400, ""},
 	}
 	for _, c := range cases {

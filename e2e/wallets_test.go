@@ -79,7 +79,10 @@ func TestPayoutWithoutAddressNeedsADefaultWallet(t *testing.T) {
 
 	resp := create(e, "61", "no-wallet", noAddress)
 	assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
-	assert.Contains(t, testenv.Decode[errorJSON](e, resp).Error, "no default USDT wallet on tron")
+	refusal := testenv.Decode[errorJSON](e, resp)
+	assert.Contains(t, refusal.Error, "no default USDT wallet on tron")
+	require.Len(t, refusal.Fields["address"], 1, "a 422 names its field: %v", refusal.Fields)
+	assert.Contains(t, refusal.Fields["address"][0], "no default USDT wallet on tron")
 
 	// A wallet that is not the default does not count.
 	require.Equal(t, http.StatusOK, putWallet(e, "61", tronWallet(tronAddress, false)).StatusCode)

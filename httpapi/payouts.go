@@ -77,25 +77,24 @@ func (s *server) createPayout(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, status, refusal)
 		return
 	}
-	p, status, msg := s.newPayout(r, valid)
+	p, status, refusal := s.newPayout(r, valid)
 	if status != 0 {
-		writeError(w, status, msg, nil)
+		writeJSON(w, status, refusal)
 		return
 	}
 	s.submit(w, r, p)
 }
 
 // newPayout fills in the default wallet when no address was given.
-func (s *server) newPayout(r *http.Request, v payout.Valid) (payout.Payout, int, string) {
+func (s *server) newPayout(r *http.Request, v payout.Valid) (payout.Payout, int, apiError) {
 	if v.Address == "" {
 		wallet, err := s.Store.DefaultWallet(r.Context(), v.ClientID, v.Asset, v.Network)
 		if errors.Is(err, store.ErrNotFound) {
-			return payout.Payout{}, http.StatusUnprocessableEntity,
-				"no address given and client has no default " + v.Asset + " wallet on " + v.Network
+			return payout.Payout{}, http.StatusUnprocessableEntity, noDefaultWallet(v.Asset, v.Network)
 		}
 		if err != nil {
 			s.log.Error("load default wallet", "client_id", v.ClientID, "error", err)
-			return payout.Payout{}, http.StatusInternalServerError, "could not load the client's wallet"
+			return payout.Payout{}, http.StatusInternalServerError, apiError{Error: "could not load the client's wallet"}
 		}
 		v.Address, v.Memo = wallet.Address, firstNonEmpty(v.Memo, wallet.Memo)
 	}
@@ -104,7 +103,7 @@ func (s *server) newPayout(r *http.Request, v payout.Valid) (payout.Payout, int,
 		Network: v.Network, Amount: v.Amount, Address: v.Address, Memo: v.Memo, Origin: v.Origin,
 		Status: s.initialStatus(v), IsSubtract: s.FeeFromBalance, RequestedBy: adminName(r.Context()),
 		IdempotencyKey: v.IdempotencyKey,
-	}, 0, ""
+	}, 0, apiError{}
 }
 
 // initialStatus puts payouts above their asset's threshold on hold for a

@@ -65,9 +65,9 @@ func (s *server) createSchedule(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, "invalid payout schedule", fields)
 		return
 	}
-	row, status, msg := s.scheduleRow(r, def)
+	row, status, refusal := s.scheduleRow(r, def)
 	if status != 0 {
-		writeError(w, status, msg, nil)
+		writeJSON(w, status, refusal)
 		return
 	}
 	stored, created, err := s.Store.CreateSchedule(r.Context(), row)
@@ -103,28 +103,35 @@ func (s *server) answerCreated(w http.ResponseWriter, r *http.Request, sc store.
 // scheduleRow checks the default wallet exists when no address is given
 // (each run looks it up again) and fills in what the configuration
 // decides: the fee policy and whether runs need a second admin.
-func (s *server) scheduleRow(r *http.Request, def schedule.Definition) (store.Schedule, int, string) {
+func (s *server) scheduleRow(r *http.Request, def schedule.Definition) (store.Schedule, int, apiError) {
 	if def.Address == "" {
 		_, err := s.Store.DefaultWallet(r.Context(), def.ClientID, def.Asset, def.Network)
 		if errors.Is(err, store.ErrNotFound) {
-			return store.Schedule{}, http.StatusUnprocessableEntity,
-				"no address given and client has no default " + def.Asset + " wallet on " + def.Network
+			return store.Schedule{}, http.StatusUnprocessableEntity, noDefaultWallet(def.Asset, def.Network)
 		}
 		if err != nil {
 			s.log.Error("load default wallet", "client_id", def.ClientID, "error", err)
-			return store.Schedule{}, http.StatusInternalServerError, "could not load the client's wallet"
+			return store.Schedule{}, http.StatusInternalServerError, apiError{Error: "could not load the client's wallet"}
 		}
 	}
 	spec, err := json.Marshal(def.Spec)
 	if err != nil {
-		return store.Schedule{}, http.StatusInternalServerError, "could not encode the schedule"
+		return store.Schedule{}, http.StatusInternalServerError, apiError{Error: "could not encode the schedule"}
 	}
 	approval := s.initialStatus(payout.Valid{Asset: def.Asset, Amount: def.Amount}) == payout.StatusAwaitingApproval
 	return store.Schedule{
 		ID: def.ID, ClientID: def.ClientID, Name: def.Name, Asset: def.Asset, Network: def.Network,
 		Amount: def.Amount, Address: def.Address, Memo: def.Memo, IsSubtract: s.FeeFromBalance,
 		NeedsApproval: approval, Spec: spec, CreatedBy: adminName(r.Context()),
-	}, 0, ""
+	}, 0, apiError{}
+}
+
+// noDefaultWallet refuses a payout, batch row or schedule without an
+// address when the client has no default wallet for it: a 422 on the
+// address field, like every other invalid value.
+func noDefaultWallet(asset, network string) apiError {
+	msg := "no address given and client has no default " + asset + " wallet on " + network
+	return apiError{Error: msg, Fields: map[string][]string{payout.FieldAddress: {msg}}}
 }
 
 // repeatConflict compares a repeated create with the stored schedule: the
@@ -345,6 +352,11 @@ func (s *server) viewSchedule(ctx context.Context, sc store.Schedule) (scheduleV
 		}
 	}
 	v.Runs = desc.Info.NumActions
+	if v.State == "paused" {
+		// Temporal still computes the times a paused schedule would run
+		// at; none of them will happen until it is resumed.
+		return v, nil
+	}
 	v.NextRuns = append(v.NextRuns, desc.Info.NextActionTimes[:min(3, len(desc.Info.NextActionTimes))]...)
 	return v, nil
 }
