@@ -418,7 +418,7 @@ func unprocessable(endpoint string, status int, env parsedEnvelope, raw []byte) 
 // state != 0).
 func businessError(endpoint string, status int, env parsedEnvelope) error {
 	msg := env.message()
-	if strings.EqualFold(strings.TrimSpace(msg), "Invalid Sign.") {
+	if authMessage(msg) {
 		return &AuthError{Endpoint: endpoint, HTTPStatus: status}
 	}
 	if verrs := env.validationErrors(); len(verrs) > 0 {
@@ -446,6 +446,15 @@ func decodeResult(endpoint string, status int, result, raw []byte, out any) erro
 		}
 	}
 	return nil
+}
+
+// authMessage recognises what Heleket says about a bad signature ("Invalid
+// Sign.", per the API docs) or key ("Wrong key", per the official SDK's
+// troubleshooting guide), whatever status carries it: our configuration,
+// never a refusal of the payout.
+func authMessage(msg string) bool {
+	msg = strings.TrimSpace(msg)
+	return strings.EqualFold(msg, "Invalid Sign.") || strings.EqualFold(msg, "Wrong key")
 }
 
 // parseRetryAfter reads delay-seconds or an HTTP date; zero when absent or

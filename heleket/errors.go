@@ -54,7 +54,7 @@ func (e *RefusalError) Error() string {
 }
 
 // AuthError is a rejected signature or merchant: HTTP 401/403, or an
-// "Invalid Sign." message on another status. It points at our configuration
+// "Invalid Sign." or "Wrong key" message on a 2xx or 422. It points at our configuration
 // (payout key, merchant UUID, or an IP allow-list on Heleket's side), never
 // at the payout, so it must never reject one: it is retryable, and
 // NeedsOperator reports it so that the caller alerts while it retries.
