@@ -17,8 +17,9 @@ import (
 // with errors.As. Their messages name the endpoint and the class of failure
 // only: never the API key, the signature, the request or the response body.
 
-// ValidationError is Heleket rejecting the request's fields (HTTP 422 with an
-// "errors" object). Retrying the same request cannot succeed.
+// ValidationError is Heleket rejecting the request's fields: an "errors"
+// object on a 422, or on a 2xx with state != 0. Retrying the same request
+// cannot succeed.
 type ValidationError struct {
 	Endpoint string
 	// Errors maps a field name to validator keys such as
@@ -35,8 +36,9 @@ func (e *ValidationError) Error() string {
 	return fmt.Sprintf("heleket %s: validation failed: %s", e.Endpoint, redact(strings.Join(fields, ", ")))
 }
 
-// RefusalError is a business refusal: state 1 with a message, such as an
-// insufficient balance or "You are forbidden" when payouts are blocked.
+// RefusalError is a business refusal: a message (or state != 0 alone) on a
+// 422 or on a 2xx with state != 0, such as an insufficient balance or "You
+// are forbidden" when payouts are blocked. No other status produces it.
 // Retrying the same request will not help until something changes on the
 // merchant's side.
 type RefusalError struct {
