@@ -96,13 +96,13 @@ func startDevTemporal(ctx context.Context, cfg config.Config, stateDir string) (
 	if err != nil {
 		return nil, fmt.Errorf("open dev server log: %w", err)
 	}
-	fmt.Fprintln(os.Stderr, "starting the Temporal dev server (the first start builds it, which takes a few minutes)…")
+	fmt.Fprintln(os.Stderr, "starting the Temporal dev server…")
 	startCtx, cancel := context.WithTimeout(ctx, 15*time.Minute)
 	defer cancel()
 	srv, err := devtemporal.Start(startCtx, devtemporal.Options{
 		IP: host, Port: port, UIPort: uiPort, DBFile: filepath.Join(stateDir, "temporal.db"),
 		Namespaces: []string{cfg.TemporalNamespace}, Stdout: logFile, Stderr: logFile,
-		CodecEndpoint: devCodecEndpoint(cfg),
+		CodecEndpoint: devCodecEndpoint(cfg), BuildProgress: os.Stderr,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start Temporal dev server: %w", err)

@@ -70,16 +70,10 @@ var (
 
 // Binary returns the path of the dev server binary: $PAYOUTS_DEVSERVER_BIN if
 // set, otherwise <repo>/bin/temporal-dev, (re)built from <repo>/devserver
-// when its sources changed.
-//
-// Builds are serialized across processes (parallel test packages) with a
-// flock on <repo>/bin/.temporal-dev.lock; the binary is written under a
-// temporary name and renamed into place, so a running server is never
-// overwritten. A stamp file (hash of the devserver sources and the go
-// version) lets an unchanged binary be reused without invoking the linker;
-// on a stamp miss `go build` runs, and Go's build cache keeps that cheap
-// unless the Temporal dependencies themselves changed.
-func Binary(ctx context.Context) (string, error) {
+// when its sources changed (see Build).
+func Binary(ctx context.Context) (string, error) { return binary(ctx, nil) }
+
+func binary(ctx context.Context, progress io.Writer) (string, error) {
 	if p := os.Getenv(EnvBinary); p != "" {
 		abs, err := filepath.Abs(p)
 		if err != nil {
@@ -96,57 +90,16 @@ func Binary(ctx context.Context) (string, error) {
 	if binaryPath != "" {
 		return binaryPath, nil
 	}
-
 	root, err := RepoRoot()
 	if err != nil {
 		return "", err
 	}
-	srcDir := filepath.Join(root, "devserver")
-	binDir := filepath.Join(root, "bin")
-	if err := os.MkdirAll(binDir, 0o755); err != nil {
-		return "", fmt.Errorf("devtemporal: %w", err)
-	}
-	target := filepath.Join(binDir, binaryName)
-
-	unlock, err := lockFile(ctx, filepath.Join(binDir, "."+binaryName+".lock"))
+	p, err := build(ctx, root, progress)
 	if err != nil {
 		return "", err
 	}
-	defer unlock()
-
-	goTool := goCommand()
-	stamp, err := sourceStamp(ctx, goTool, srcDir)
-	if err != nil {
-		return "", err
-	}
-	stampFile := target + ".stamp"
-	if old, err := os.ReadFile(stampFile); err == nil && string(old) == stamp {
-		if _, err := os.Stat(target); err == nil {
-			binaryPath = target
-			return target, nil
-		}
-	}
-
-	tmp := fmt.Sprintf("%s.tmp-%d", target, os.Getpid())
-	defer func() { _ = os.Remove(tmp) }()
-	cmd := exec.CommandContext(ctx, goTool, "build", "-o", tmp, ".")
-	cmd.Dir = srcDir
-	// The devserver module is built on its own, never through a workspace.
-	cmd.Env = append(os.Environ(), "GOWORK=off")
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("devtemporal: go build in %s: %w\n%s", srcDir, err, out.Bytes())
-	}
-	if err := os.Rename(tmp, target); err != nil {
-		return "", fmt.Errorf("devtemporal: %w", err)
-	}
-	if err := os.WriteFile(stampFile, []byte(stamp), 0o644); err != nil {
-		return "", fmt.Errorf("devtemporal: %w", err)
-	}
-	binaryPath = target
-	return target, nil
+	binaryPath = p
+	return p, nil
 }
 
 // goCommand returns the go tool to build with.
@@ -249,6 +202,9 @@ type Options struct {
 	// Stdout and Stderr receive the child's output (nil discards). The
 	// ready line is consumed and not forwarded.
 	Stdout, Stderr io.Writer
+	// BuildProgress hears about a build of the binary, which takes minutes
+	// the first time (nil: silence).
+	BuildProgress io.Writer
 }
 
 // Server is a running dev server child process.
@@ -312,7 +268,7 @@ func (s *Server) Stop() error {
 // attributes are registered. ctx bounds only the start-up, not the server's
 // lifetime; call Stop to end it.
 func Start(ctx context.Context, opts Options) (*Server, error) {
-	bin, err := Binary(ctx)
+	bin, err := binary(ctx, opts.BuildProgress)
 	if err != nil {
 		return nil, err
 	}
