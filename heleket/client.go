@@ -450,8 +450,8 @@ func decodeResult(endpoint string, status int, result, raw []byte, out any) erro
 
 // authMessage recognises what Heleket says about a bad signature ("Invalid
 // Sign.", per the API docs) or key ("Wrong key", per the official SDK's
-// troubleshooting guide), whatever status carries it: our configuration,
-// never a refusal of the payout.
+// troubleshooting guide) on a 2xx or 422: our configuration, never a
+// refusal of the payout.
 func authMessage(msg string) bool {
 	msg = strings.TrimSpace(msg)
 	return strings.EqualFold(msg, "Invalid Sign.") || strings.EqualFold(msg, "Wrong key")
