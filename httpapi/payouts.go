@@ -41,10 +41,12 @@ type payoutView struct {
 	TxID          *string          `json:"txid"`
 	Commission    *decimal.Decimal `json:"commission"`
 	FailureReason string           `json:"failure_reason,omitempty"`
-	RequestedBy   string           `json:"requested_by"`
-	CreatedAt     time.Time        `json:"created_at"`
-	UpdatedAt     time.Time        `json:"updated_at"`
-	FinalizedAt   *time.Time       `json:"finalized_at"`
+	// NeedsAttention is always shown: false is an answer too.
+	NeedsAttention bool       `json:"needs_attention"`
+	RequestedBy    string     `json:"requested_by"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+	FinalizedAt    *time.Time `json:"finalized_at"`
 }
 
 func view(p payout.Payout) payoutView {
@@ -52,7 +54,8 @@ func view(p payout.Payout) payoutView {
 		ID: p.ID, ClientID: p.ClientID, Asset: p.Asset, Network: p.Network, Amount: p.Amount.String(),
 		Address: maskAddress(p.Address), Memo: p.Memo, Origin: p.Origin, Status: p.Status, IsSubtract: p.IsSubtract,
 		HeleketUUID: optional(p.HeleketUUID), TxID: optional(p.TxID), FailureReason: p.FailureReason,
-		RequestedBy: p.RequestedBy, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, FinalizedAt: p.FinalizedAt,
+		NeedsAttention: p.NeedsAttention, RequestedBy: p.RequestedBy, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		FinalizedAt: p.FinalizedAt,
 	}
 	if p.Commission.Valid {
 		v.Commission = &p.Commission.Decimal

@@ -22,6 +22,7 @@ type Payout struct {
 	TxID           string              `json:"txid"`
 	Commission     decimal.NullDecimal `json:"commission"`
 	FailureReason  string              `json:"failure_reason,omitempty"`
+	NeedsAttention bool                `json:"needs_attention,omitempty"` // flagged for a human; not a status
 	RequestedBy    string              `json:"requested_by"`
 	IdempotencyKey string              `json:"idempotency_key"`
 	CreatedAt      time.Time           `json:"created_at"`

@@ -17,7 +17,7 @@ import (
 const payoutColumns = `id, client_id, asset, network, amount::text, address, memo, origin, status,
 	is_subtract, coalesce(heleket_uuid, ''), coalesce(txid, ''), commission::text,
 	coalesce(failure_reason, ''), requested_by, coalesce(idempotency_key, ''),
-	created_at, updated_at, finalized_at`
+	created_at, updated_at, finalized_at, needs_attention`
 
 func scanPayout(row pgx.Row) (payout.Payout, error) {
 	return scanPayoutWith(row)
@@ -34,7 +34,7 @@ func scanPayoutWith(row pgx.Row, extra ...any) (payout.Payout, error) {
 	dest := []any{&p.ID, &p.ClientID, &p.Asset, &p.Network, &amount, &p.Address, &p.Memo,
 		&origin, &status, &p.IsSubtract, &p.HeleketUUID, &p.TxID, &commission,
 		&p.FailureReason, &p.RequestedBy, &p.IdempotencyKey,
-		&p.CreatedAt, &p.UpdatedAt, &p.FinalizedAt}
+		&p.CreatedAt, &p.UpdatedAt, &p.FinalizedAt, &p.NeedsAttention}
 	err := row.Scan(append(dest, extra...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return payout.Payout{}, ErrNotFound
