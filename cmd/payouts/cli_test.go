@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/heleket-payouts/payouts/codec"
 	"github.com/heleket-payouts/payouts/workflows"
@@ -71,14 +74,34 @@ func TestFollowStopsWhenPayloadsAreEncrypted(t *testing.T) {
 	assert.ErrorContains(t, err, "payloads are encrypted: set PAYLOAD_KEYS (make dev keeps them in .dev/payload-keys)")
 }
 
+// A run that failed, seen by a CLI without the keys: the failure's message
+// is encrypted, and "Encoded failure" alone tells an operator nothing.
+func TestFollowExplainsAnEncryptedFailure(t *testing.T) {
+	keys, err := codec.GenerateKey("dev1")
+	require.NoError(t, err)
+	c, err := codec.New(keys, "")
+	require.NoError(t, err)
+	failure := c.FailureConverter().ErrorToFailure(errors.New("lease lost"))
+	runErr := temporal.GetDefaultFailureConverter().FailureToError(failure)
+	require.ErrorContains(t, runErr, "Encoded failure", "what the SDK shows without the keys")
+	tc := &encryptedQueries{run: failedRun{err: runErr}}
+
+	err = follow(context.Background(), tc, workflows.ReconcileManualID, io.Discard)
+	assert.ErrorContains(t, err, "payloads are encrypted: set PAYLOAD_KEYS (make dev keeps them in .dev/payload-keys)")
+}
+
 // encryptedQueries is a Temporal client whose workflow never ends and whose
 // queries answer with payloads this process cannot decode.
 type encryptedQueries struct {
 	client.Client
 	answer converter.EncodedValue
+	run    client.WorkflowRun // nil: running for ever
 }
 
 func (c *encryptedQueries) GetWorkflow(context.Context, string, string) client.WorkflowRun {
+	if c.run != nil {
+		return c.run
+	}
 	return runningForever{}
 }
 
@@ -92,6 +115,13 @@ func (runningForever) Get(ctx context.Context, _ any) error {
 	<-ctx.Done()
 	return ctx.Err()
 }
+
+type failedRun struct {
+	client.WorkflowRun
+	err error
+}
+
+func (r failedRun) Get(context.Context, any) error { return r.err }
 
 type encodedValue struct {
 	payloads *commonpb.Payloads

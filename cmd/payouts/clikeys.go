@@ -50,3 +50,15 @@ func undecodable(what string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
+
+// sdkEncodedFailure is the message the SDK leaves on a failure whose
+// encrypted attributes it could not decode (converter.EncodeCommonFailureAttributes).
+const sdkEncodedFailure = "Encoded failure"
+
+// encryptedFailure says why a failure reads "Encoded failure".
+func encryptedFailure(err error) error {
+	if !strings.Contains(err.Error(), sdkEncodedFailure) {
+		return err
+	}
+	return fmt.Errorf("%w: payloads are encrypted: set PAYLOAD_KEYS (make dev keeps them in %s)", err, devKeyPath())
+}

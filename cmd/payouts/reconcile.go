@@ -102,7 +102,7 @@ func follow(ctx context.Context, tc client.Client, workflowID string, out io.Wri
 		select {
 		case err := <-done:
 			if err != nil {
-				return fmt.Errorf("reconciliation workflow %s: %w", workflowID, err)
+				return encryptedFailure(fmt.Errorf("reconciliation workflow %s: %w", workflowID, err))
 			}
 			return nil
 		case <-tick.C:
