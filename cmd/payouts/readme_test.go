@@ -52,6 +52,10 @@ type readmeExample struct {
 // Each must succeed (curl fails on any answer but 2xx), and what they create
 // must reach the states the README promises.
 func TestREADMEExamples(t *testing.T) {
+	for _, tool := range []string{"bash", "curl"} {
+		_, err := exec.LookPath(tool)
+		require.NoError(t, err, "the README's examples need %s on PATH (apt-get install %s)", tool, tool)
+	}
 	examples := readmeExamples(t, "../../README.md")
 	require.GreaterOrEqual(t, len(examples), 7, "README.md marks its examples with %s", exampleMarker)
 	stack := startDevStack(t)
