@@ -2,18 +2,13 @@ package reconcile_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
-	"github.com/heleket-payouts/payouts/alert"
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/internal/testenv"
 	"github.com/heleket-payouts/payouts/payout"
@@ -112,55 +107,3 @@ func createAtHeleket(t *testing.T, e *testenv.Env, orderID, amount string) helek
 	return hp
 }
 
-// alerts is an alert webhook receiver.
-type alerts struct {
-	mu   sync.Mutex
-	down bool // answer 503 and keep nothing
-	raw  []string
-	msgs []alert.Message
-	srv  *httptest.Server
-}
-
-func newAlerts(t *testing.T) *alerts {
-	a := &alerts{}
-	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		var m alert.Message
-		if err != nil || json.Unmarshal(body, &m) != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		a.mu.Lock()
-		defer a.mu.Unlock()
-		if a.down {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		a.raw, a.msgs = append(a.raw, string(body)), append(a.msgs, m)
-	}))
-	t.Cleanup(a.srv.Close)
-	return a
-}
-
-func (a *alerts) setDown(down bool) {
-	a.mu.Lock()
-	a.down = down
-	a.mu.Unlock()
-}
-
-func (a *alerts) received() ([]alert.Message, []string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]alert.Message(nil), a.msgs...), append([]string(nil), a.raw...)
-}
-
-func (a *alerts) ofKind(kind string) []alert.Message {
-	msgs, _ := a.received()
-	var out []alert.Message
-	for _, m := range msgs {
-		if m.Kind == kind {
-			out = append(out, m)
-		}
-	}
-	return out
-}

@@ -92,8 +92,8 @@ func TestLostStartIsResumedAndPaidOnce(t *testing.T) {
 }
 
 func TestOrphanAtHeleketIsReportedAndAlerted(t *testing.T) {
-	a := newAlerts(t)
-	e := testenv.New(t, testenv.Options{AlertWebhookURL: a.srv.URL})
+	a := testenv.NewAlerts(t)
+	e := testenv.New(t, testenv.Options{AlertWebhookURL: a.URL()})
 	createAtHeleket(t, e, "orphan-made-by-hand", "7.25")
 
 	res := runNow(t, e)
@@ -110,19 +110,19 @@ func TestOrphanAtHeleketIsReportedAndAlerted(t *testing.T) {
 	assert.Equal(t, "7.25", d.Theirs["amount"])
 	assert.NotNil(t, d.AlertedAt)
 
-	sent := a.ofKind("orphan")
+	sent := a.OfKind("orphan")
 	require.Len(t, sent, 1)
 	assert.Equal(t, "orphan-made-by-hand", sent[0].OrderID)
 	assert.Contains(t, sent[0].Text, "orphan-made-by-hand")
-	_, raw := a.received()
+	_, raw := a.Received()
 	for _, body := range raw {
 		assert.NotContains(t, body, tronAddress, "alerts never carry addresses")
 	}
 }
 
 func TestStuckAndFailedPayoutsAreFlaggedAndAlerted(t *testing.T) {
-	a := newAlerts(t)
-	e := testenv.New(t, testenv.Options{AlertWebhookURL: a.srv.URL,
+	a := testenv.NewAlerts(t)
+	e := testenv.New(t, testenv.Options{AlertWebhookURL: a.URL(),
 		Reconcile: activities.ReconcileSettings{StuckAfter: time.Millisecond}})
 	const stuckAddr, failAddr = "TQrZ9wBzbfcC3Tj5Jn1YBeRzHnVUxqAbSt", "TQrZ9wBzbfcC3Tj5Jn1YBeRzHnVUxqAbFa"
 	e.Sandbox.ForceOutcome(stuckAddr, "process")
@@ -150,18 +150,18 @@ func TestStuckAndFailedPayoutsAreFlaggedAndAlerted(t *testing.T) {
 		kinds[d.Kind] = d.OrderID
 	}
 	assert.Equal(t, map[reconcile.Kind]string{reconcile.KindStuck: stuck, reconcile.KindPayoutFailed: failed}, kinds)
-	require.Len(t, a.ofKind("stuck"), 1)
-	require.Len(t, a.ofKind("payout_failed"), 1)
-	assert.Equal(t, failed, a.ofKind("payout_failed")[0].PayoutID)
+	require.Len(t, a.OfKind("stuck"), 1)
+	require.Len(t, a.OfKind("payout_failed"), 1)
+	assert.Equal(t, failed, a.OfKind("payout_failed")[0].PayoutID)
 }
 
 // Two triggers at once join one run; a rerun over the same window then
 // finds everything in order and changes nothing.
 func TestConcurrentTriggersJoinOneRunAndARerunChangesNothing(t *testing.T) {
-	a := newAlerts(t)
+	a := testenv.NewAlerts(t)
 	// Without a worker the run cannot finish, so the triggers overlap for
 	// sure; the overlap makes the rerun read the same Heleket history again.
-	e := testenv.New(t, testenv.Options{NoWorker: true, AlertWebhookURL: a.srv.URL,
+	e := testenv.New(t, testenv.Options{NoWorker: true, AlertWebhookURL: a.URL(),
 		Reconcile: activities.ReconcileSettings{Overlap: 72 * time.Hour}})
 	ctx := context.Background()
 	createAtHeleket(t, e, "orphan-rerun", "3")
@@ -199,7 +199,7 @@ func TestConcurrentTriggersJoinOneRunAndARerunChangesNothing(t *testing.T) {
 }
 
 // snapshot is everything a rerun must leave alone.
-func snapshot(t *testing.T, e *testenv.Env, a *alerts) map[string]any {
+func snapshot(t *testing.T, e *testenv.Env, a *testenv.Alerts) map[string]any {
 	t.Helper()
 	ctx := context.Background()
 	q := func(sql string) string {
@@ -207,7 +207,7 @@ func snapshot(t *testing.T, e *testenv.Env, a *alerts) map[string]any {
 		require.NoError(t, e.Store.Pool().QueryRow(ctx, sql).Scan(&s))
 		return s
 	}
-	sent, _ := a.received()
+	sent, _ := a.Received()
 	return map[string]any{
 		"payouts":       q(`SELECT coalesce(string_agg(id || status || updated_at::text || needs_attention::text, ',' ORDER BY id), '') FROM payouts`),
 		"events":        q(`SELECT count(*)::text FROM payout_events`),
@@ -263,10 +263,10 @@ func TestRunRoutesRefuseBadInput(t *testing.T) {
 }
 
 func TestAnAlertThatFailsIsSentByTheNextRun(t *testing.T) {
-	a := newAlerts(t)
-	e := testenv.New(t, testenv.Options{AlertWebhookURL: a.srv.URL})
+	a := testenv.NewAlerts(t)
+	e := testenv.New(t, testenv.Options{AlertWebhookURL: a.URL()})
 	createAtHeleket(t, e, "orphan-alert-retry", "1")
-	a.setDown(true)
+	a.SetDown(true)
 
 	first := runNow(t, e)
 	assert.Equal(t, reconcile.StatusSucceeded, first.Status, "a failed alert does not fail the run")
@@ -275,16 +275,16 @@ func TestAnAlertThatFailsIsSentByTheNextRun(t *testing.T) {
 	require.Len(t, d, 1)
 	assert.Nil(t, d[0].AlertedAt)
 
-	a.setDown(false)
+	a.SetDown(false)
 	second := runNow(t, e)
 	assert.Equal(t, 1, second.Counts.AlertsSent)
 	assert.Zero(t, second.Counts.NewDiscrepancies)
-	require.Len(t, a.ofKind("orphan"), 1)
+	require.Len(t, a.OfKind("orphan"), 1)
 	assert.NotNil(t, getRun(t, e, first.RunID).Discrepancies[0].AlertedAt)
 
 	third := runNow(t, e)
 	assert.Zero(t, third.Counts.AlertsSent, "alerted once")
-	assert.Len(t, a.ofKind("orphan"), 1)
+	assert.Len(t, a.OfKind("orphan"), 1)
 }
 
 // With the workflow still running, reconciliation hands it Heleket's

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -114,6 +115,9 @@ type Env struct {
 	Reconciliation *starter.Reconciliation
 }
 
+// envs numbers the environments of this process.
+var envs atomic.Int64
+
 // New builds an environment whose parts are all stopped at test cleanup.
 func New(t *testing.T, opts Options) *Env {
 	t.Helper()
@@ -131,7 +135,9 @@ func New(t *testing.T, opts Options) *Env {
 	t.Cleanup(e.Temporal.Close)
 
 	sum := sha256.Sum256([]byte(t.Name()))
-	e.TaskQueue = "payouts-" + hex.EncodeToString(sum[:6])
+	// Two environments of one test are two installations: each has its
+	// own queue, as two deployments sharing a namespace must.
+	e.TaskQueue = fmt.Sprintf("payouts-%s-%d", hex.EncodeToString(sum[:6]), envs.Add(1))
 	inst, err := e.Store.Installation(context.Background())
 	require.NoError(t, err)
 	e.Installation = inst.ID

@@ -1,0 +1,84 @@
+package testenv
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/heleket-payouts/payouts/alert"
+)
+
+// Alerts is an alert webhook receiver (ALERT_WEBHOOK_URL) for tests.
+type Alerts struct {
+	mu   sync.Mutex
+	down bool // answer 503 and keep nothing
+	raw  []string
+	msgs []alert.Message
+	srv  *httptest.Server
+}
+
+// NewAlerts starts a receiver, closed when the test ends.
+func NewAlerts(t testing.TB) *Alerts {
+	a := &Alerts{}
+	a.srv = httptest.NewServer(http.HandlerFunc(a.receive))
+	t.Cleanup(a.srv.Close)
+	return a
+}
+
+func (a *Alerts) receive(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	var m alert.Message
+	if err != nil || json.Unmarshal(body, &m) != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.down {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	a.raw, a.msgs = append(a.raw, string(body)), append(a.msgs, m)
+}
+
+// URL is what ALERT_WEBHOOK_URL is set to.
+func (a *Alerts) URL() string { return a.srv.URL }
+
+// SetDown makes the receiver refuse (503) until set up again.
+func (a *Alerts) SetDown(down bool) {
+	a.mu.Lock()
+	a.down = down
+	a.mu.Unlock()
+}
+
+// Received returns the alerts taken so far, decoded and as sent.
+func (a *Alerts) Received() ([]alert.Message, []string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]alert.Message(nil), a.msgs...), append([]string(nil), a.raw...)
+}
+
+// OfKind returns the alerts of one kind.
+func (a *Alerts) OfKind(kind string) []alert.Message {
+	msgs, _ := a.Received()
+	var out []alert.Message
+	for _, m := range msgs {
+		if m.Kind == kind {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// JSON encodes v for assertions on what a document holds.
+func JSON(t testing.TB, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
+}
