@@ -182,8 +182,9 @@ func resumed(ctx context.Context, b reconcile.Batch) reconcile.Batch {
 // heleketErr stops the run on an authentication failure (our
 // configuration, which no retry repairs) and retries everything else.
 func heleketErr(what string, err error) error {
-	var auth *heleket.AuthError
-	if errors.As(err, &auth) {
+	// Credentials or a base URL Heleket refuses: the run stops and says
+	// so instead of retrying into the same wall.
+	if heleket.NeedsOperator(err) {
 		return temporal.NewNonRetryableApplicationError(what+": "+err.Error(), ErrTypeHeleketAuth, err)
 	}
 	return retryable(what, err)

@@ -16,7 +16,7 @@ import (
 // path counts as "other", so a misconfigured base URL cannot grow the
 // label set.
 var heleketEndpoints = []string{
-	heleket.PathPayoutInfo, heleket.PathListPayouts, heleket.PathServices, heleket.PathCalc,
+	heleket.PathPayoutInfo, heleket.PathListPayouts, heleket.PathServices, heleket.PathCalc, heleket.PathCalculate,
 	heleket.PathTestWebhook, heleket.PathCreatePayout,
 }
 
