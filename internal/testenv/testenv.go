@@ -52,15 +52,26 @@ var temporalAddr string
 
 // Main starts the dev server for the test binary and stops it afterwards.
 // Integration test packages call it from TestMain.
-func Main(m *testing.M) {
+func Main(m *testing.M) { run(m, devtemporal.Options{Stderr: os.Stderr}) }
+
+// MainWithUI is Main with the dev server's Web UI on a free port (UIURL),
+// for tests that look at what an operator sees.
+func MainWithUI(m *testing.M) { run(m, devtemporal.Options{Stderr: os.Stderr, UIPort: -1}) }
+
+// UIURL is the Web UI's base URL under MainWithUI.
+func UIURL() string { return uiURL }
+
+var uiURL string
+
+func run(m *testing.M, opts devtemporal.Options) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-	srv, err := devtemporal.Start(ctx, devtemporal.Options{Stderr: os.Stderr})
+	srv, err := devtemporal.Start(ctx, opts)
 	cancel()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "integration tests need the Temporal dev server, built from ./devserver: %v\n", err)
 		os.Exit(1)
 	}
-	temporalAddr = srv.HostPort()
+	temporalAddr, uiURL = srv.HostPort(), srv.UIURL()
 	code := m.Run()
 	if err := srv.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
