@@ -102,6 +102,7 @@ func TestHeleketsOtherPayoutUnderOurOrderIDIsHeld(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, payout.StatusCancelled, e.WaitFinal(p.ID).Status)
 	assert.Equal(t, 1, e.Sandbox.Stats().Creates, "nothing sent on our side")
+	checkReplay(t, e, p.ID, "payout_held_then_cancelled")
 }
 
 // While Heleket answers 5xx, a payout waiting on the webhook's confirmation
@@ -121,6 +122,7 @@ func TestFailingConfirmationIsVisibleInState(t *testing.T) {
 
 	e.Sandbox.SetFaults(sandbox.Faults{})
 	assert.Equal(t, payout.StatusPaid, e.WaitFinal(p.ID).Status)
+	checkReplay(t, e, p.ID, "payout_confirmation_retried")
 }
 
 // waitState queries the payout's workflow until ready says yes.
