@@ -3,7 +3,6 @@ package config
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -17,6 +16,9 @@ import (
 // Config holds every setting; the README's configuration table mirrors it.
 type Config struct {
 	HeleketProjectURL    string `envconfig:"HELEKET_PROJECT_URL" default:"https://api.heleket.com"`
+	// HeleketAllowHTTPHost is the one host (besides loopback) that may be
+	// reached over plain http: a test setup's sandbox, like compose's.
+	HeleketAllowHTTPHost string `envconfig:"HELEKET_ALLOW_HTTP_HOST"`
 	HeleketMerchantID    string `envconfig:"HELEKET_MERCHANT_ID"`
 	HeleketAPIKey        string `envconfig:"HELEKET_API_KEY"`
 	HeleketWebhookSecret string `envconfig:"HELEKET_WEBHOOK_SECRET"`
@@ -90,8 +92,8 @@ func Load() (Config, error) {
 }
 
 func (c Config) check() error {
-	if _, err := url.ParseRequestURI(c.HeleketProjectURL); err != nil {
-		return fmt.Errorf("HELEKET_PROJECT_URL: %w", err)
+	if err := c.checkHeleketURL(); err != nil {
+		return err
 	}
 	if _, err := c.Limits(); err != nil {
 		return err
