@@ -15,7 +15,7 @@ import (
 
 // Config holds every setting; the README's configuration table mirrors it.
 type Config struct {
-	HeleketProjectURL    string `envconfig:"HELEKET_PROJECT_URL" default:"https://api.heleket.com"`
+	HeleketProjectURL string `envconfig:"HELEKET_PROJECT_URL" default:"https://api.heleket.com"`
 	// HeleketAllowHTTPHost is the one host (besides loopback) that may be
 	// reached over plain http: a test setup's sandbox, like compose's.
 	HeleketAllowHTTPHost string `envconfig:"HELEKET_ALLOW_HTTP_HOST"`

@@ -4,7 +4,7 @@ import "github.com/prometheus/client_golang/prometheus"
 
 // Kinds of payouts flagged for attention by the workflow side.
 const (
-	AttentionMismatch     = "heleket_mismatch"     // Heleket's payout under our order_id is not ours
+	AttentionMismatch     = "heleket_mismatch"      // Heleket's payout under our order_id is not ours
 	AttentionHeleketCalls = "heleket_calls_failing" // a Heleket call keeps failing
 	AttentionOperator     = "heleket_configuration" // Heleket refuses our credentials or route
 )

@@ -106,4 +106,3 @@ func createAtHeleket(t *testing.T, e *testenv.Env, orderID, amount string) helek
 	require.NoError(t, err)
 	return hp
 }
-
