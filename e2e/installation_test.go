@@ -79,7 +79,7 @@ func TestHeleketsOtherPayoutUnderOurOrderIDIsHeld(t *testing.T) {
 
 	p := accepted(t, e, "c11", key, body("100.50", tronAddress))
 	require.Equal(t, id, p.ID)
-	st := waitState(t, e, p.ID, func(s workflows.PayoutState) bool { return strings.HasPrefix(s.Phase, "held") })
+	st := e.WaitState(p.ID, func(s workflows.PayoutState) bool { return strings.HasPrefix(s.Phase, "held") })
 	assert.Contains(t, st.Phase, "amount, address differ")
 	stored, err := e.Store.GetPayout(context.Background(), p.ID)
 	require.NoError(t, err)
@@ -111,11 +111,11 @@ func TestHeleketsOtherPayoutUnderOurOrderIDIsHeld(t *testing.T) {
 func TestFailingConfirmationIsVisibleInState(t *testing.T) {
 	e := testenv.New(t, testenv.Options{SettleAfter: time.Hour})
 	p := accepted(t, e, "c12", "confirm-5xx-"+t.Name(), body("10", tronAddress))
-	waitState(t, e, p.ID, func(s workflows.PayoutState) bool { return s.HeleketUUID != "" })
+	e.WaitState(p.ID, func(s workflows.PayoutState) bool { return s.HeleketUUID != "" })
 	e.Sandbox.SetFaults(sandbox.Faults{ServerErrorRate: 1})
 	require.NoError(t, e.Sandbox.SetStatus(p.ID, heleket.StatusPaid), "the paid webhook goes out")
 
-	st := waitState(t, e, p.ID, func(s workflows.PayoutState) bool { return s.Retry != nil && s.Retry.Attempts >= 2 })
+	st := e.WaitState(p.ID, func(s workflows.PayoutState) bool { return s.Retry != nil && s.Retry.Attempts >= 2 })
 	assert.Equal(t, "confirming webhook with Heleket", st.Retry.Call)
 	assert.Contains(t, st.Retry.LastError, "HTTP 500")
 	assert.False(t, st.Retry.NextAttemptAt.IsZero())
@@ -123,23 +123,4 @@ func TestFailingConfirmationIsVisibleInState(t *testing.T) {
 	e.Sandbox.SetFaults(sandbox.Faults{})
 	assert.Equal(t, payout.StatusPaid, e.WaitFinal(p.ID).Status)
 	checkReplay(t, e, p.ID, "payout_confirmation_retried")
-}
-
-// waitState queries the payout's workflow until ready says yes.
-func waitState(t *testing.T, e *testenv.Env, id string, ready func(workflows.PayoutState) bool) workflows.PayoutState {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var st workflows.PayoutState
-	for {
-		v, err := e.Temporal.QueryWorkflow(ctx, payout.WorkflowID(id), "", workflows.QueryState)
-		if err == nil && v.Get(&st) == nil && ready(st) {
-			return st
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("payout %s never reached the state wanted; last: %+v (%v); sandbox %+v", id, st, err, e.Sandbox.Stats())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }

@@ -19,8 +19,8 @@ import (
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/httpapi"
 	"github.com/heleket-payouts/payouts/internal/apispec"
+	"github.com/heleket-payouts/payouts/internal/metricstest"
 	"github.com/heleket-payouts/payouts/internal/testdb"
-	"github.com/heleket-payouts/payouts/metrics"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/workflows"
 )
@@ -65,20 +65,7 @@ func checkedHTTP(t *testing.T) *http.Client {
 
 // webhookOutcome reads payouts_webhooks_received_total{outcome}.
 func webhookOutcome(t *testing.T, outcome string) float64 {
-	t.Helper()
-	fams, err := metrics.Registry.Gather()
-	require.NoError(t, err)
-	for _, f := range fams {
-		if f.GetName() != "payouts_webhooks_received_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			if m.GetLabel()[0].GetValue() == outcome {
-				return m.GetCounter().GetValue()
-			}
-		}
-	}
-	return 0
+	return metricstest.Counter(t, "payouts_webhooks_received_total", map[string]string{"outcome": outcome})
 }
 
 type hookAnswer struct {

@@ -6,31 +6,15 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/heleket-payouts/payouts/internal/metricstest"
 	"github.com/heleket-payouts/payouts/internal/testdb"
-	"github.com/heleket-payouts/payouts/metrics"
 	"github.com/heleket-payouts/payouts/payout"
 )
 
 // started reads payouts_started_total for USDT on tron from one origin.
 func started(t *testing.T, origin payout.Origin) float64 {
-	t.Helper()
-	fams, err := metrics.Registry.Gather()
-	require.NoError(t, err)
-	for _, f := range fams {
-		if f.GetName() != "payouts_started_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			l := map[string]string{}
-			for _, p := range m.GetLabel() {
-				l[p.GetName()] = p.GetValue()
-			}
-			if l["asset"] == "USDT" && l["network"] == "tron" && l["origin"] == string(origin) {
-				return m.GetCounter().GetValue()
-			}
-		}
-	}
-	return 0
+	return metricstest.Counter(t, "payouts_started_total",
+		map[string]string{"asset": "USDT", "network": "tron", "origin": string(origin)})
 }
 
 // The counter is process-wide, so these tests are not parallel: parallel

@@ -3,7 +3,6 @@
 package ui_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -32,10 +31,10 @@ const tronAddress = "TQrZ9wBzbfcC3Tj5Jn1YBeRzHnVUxqAbpW"
 func TestOperatorSeesAFailingConfirmation(t *testing.T) {
 	e := testenv.New(t, testenv.Options{SettleAfter: time.Hour})
 	id := createPayout(t, e, "ui-1", "ui-"+t.Name())
-	waitState(t, e, id, func(s workflows.PayoutState) bool { return s.HeleketUUID != "" })
+	e.WaitState(id, func(s workflows.PayoutState) bool { return s.HeleketUUID != "" })
 	e.Sandbox.SetFaults(sandbox.Faults{ServerErrorRate: 1})
 	require.NoError(t, e.Sandbox.SetStatus(id, heleket.StatusPaid))
-	waitState(t, e, id, func(s workflows.PayoutState) bool { return s.Retry != nil && s.Retry.Attempts >= 2 })
+	e.WaitState(id, func(s workflows.PayoutState) bool { return s.Retry != nil && s.Retry.Attempts >= 2 })
 
 	b := browser.New(t)
 	page := testenv.UIURL() + "/namespaces/default/workflows/" + payout.WorkflowID(id)
@@ -65,23 +64,4 @@ func createPayout(t *testing.T, e *testenv.Env, client, key string) string {
 	return testenv.Decode[struct {
 		ID string `json:"id"`
 	}](e, resp).ID
-}
-
-// waitState queries the payout's workflow until ready says yes.
-func waitState(t *testing.T, e *testenv.Env, id string, ready func(workflows.PayoutState) bool) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var st workflows.PayoutState
-	for {
-		v, err := e.Temporal.QueryWorkflow(ctx, payout.WorkflowID(id), "", workflows.QueryState)
-		if err == nil && v.Get(&st) == nil && ready(st) {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("payout %s never reached the state wanted; last: %+v (%v)", id, st, err)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }

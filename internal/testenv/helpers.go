@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/heleket-payouts/payouts/payout"
+	"github.com/heleket-payouts/payouts/workflows"
 )
 
 func bytesReader(b []byte) io.Reader {
@@ -52,4 +53,24 @@ func (e *Env) Trail(id string) []string {
 		out = append(out, string(ev.Source)+":"+string(ev.From)+"->"+string(ev.To))
 	}
 	return out
+}
+
+// WaitState queries the payout's workflow until ready says yes; the state
+// query answers what the workflow does right now, which no clock can say.
+func (e *Env) WaitState(id string, ready func(workflows.PayoutState) bool) workflows.PayoutState {
+	e.T.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var st workflows.PayoutState
+	for {
+		v, err := e.Temporal.QueryWorkflow(ctx, payout.WorkflowID(id), "", workflows.QueryState)
+		if err == nil && v.Get(&st) == nil && ready(st) {
+			return st
+		}
+		select {
+		case <-ctx.Done():
+			e.T.Fatalf("payout %s never reached the state wanted; last: %+v (%v); sandbox %+v", id, st, err, e.Sandbox.Stats())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
