@@ -18,7 +18,7 @@ import (
 	"github.com/shopspring/decimal"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
-	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/heleket-payouts/payouts/activities"
@@ -28,9 +28,9 @@ import (
 	"github.com/heleket-payouts/payouts/internal/devtemporal"
 	"github.com/heleket-payouts/payouts/internal/testdb"
 	"github.com/heleket-payouts/payouts/payout"
+	"github.com/heleket-payouts/payouts/payoutworker"
 	"github.com/heleket-payouts/payouts/starter"
 	"github.com/heleket-payouts/payouts/store"
-	"github.com/heleket-payouts/payouts/worker"
 	"github.com/heleket-payouts/payouts/workflows"
 )
 
@@ -52,7 +52,7 @@ type env struct {
 	store    *store.Store
 	sql      *sqlCounter
 	client   client.Client
-	workers  []sdkworker.Worker
+	workers  []worker.Worker
 	api      *http.Server
 	apiURL   string
 	// users is the admins' HTTP client. It keeps a connection per request
@@ -118,13 +118,13 @@ func (e *env) startWorkers(_ context.Context, o Options) error {
 	e.api = &http.Server{Handler: nil, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = e.api.Serve(listener) }() // Serve ends with ErrServerClosed at close
 	acts := &activities.Activities{Store: e.store, Heleket: hc, CallbackURL: e.apiURL + "/payouts/webhook"}
-	opts := sdkworker.Options{}
-	product := worker.New(e.client, productQueue, acts, opts)
-	ceiling := sdkworker.New(e.client, ceilingQueue, opts)
+	opts := worker.Options{}
+	product := payoutworker.New(e.client, productQueue, acts, opts)
+	ceiling := worker.New(e.client, ceilingQueue, opts)
 	ceiling.RegisterWorkflowWithOptions(CeilingWorkflow, workflow.RegisterOptions{Name: "Ceiling"})
 	ceiling.RegisterActivity(Noop)
 	ceiling.RegisterActivity(NoopLocal)
-	for _, w := range []sdkworker.Worker{product, ceiling} {
+	for _, w := range []worker.Worker{product, ceiling} {
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}

@@ -9,11 +9,11 @@ import (
 	"github.com/stretchr/testify/require"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
-	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/heleket-payouts/payouts/internal/testenv"
 	"github.com/heleket-payouts/payouts/payout"
-	"github.com/heleket-payouts/payouts/worker"
+	"github.com/heleket-payouts/payouts/payoutworker"
 )
 
 // checkReplay replays the payout's live history against the current
@@ -34,8 +34,8 @@ func checkReplay(t *testing.T, e *testenv.Env, id, name string) {
 	require.NoError(t, err)
 	var back historypb.History
 	require.NoError(t, temporalproto.CustomJSONUnmarshalOptions{}.Unmarshal(data, &back))
-	replayer := sdkworker.NewWorkflowReplayer()
-	worker.RegisterWorkflows(replayer)
+	replayer := worker.NewWorkflowReplayer()
+	payoutworker.RegisterWorkflows(replayer)
 	require.NoError(t, replayer.ReplayWorkflowHistory(nil, &back), "history of %s replays", name)
 	if os.Getenv("RECORD_HISTORIES") == "" {
 		return

@@ -12,7 +12,7 @@ import (
 	"github.com/heleket-payouts/payouts/activities"
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/payout"
-	"github.com/heleket-payouts/payouts/worker"
+	"github.com/heleket-payouts/payouts/payoutworker"
 	"github.com/heleket-payouts/payouts/workflows"
 )
 
@@ -30,7 +30,7 @@ func (s *payoutSuite) SetupTest() {
 	s.env = s.NewTestWorkflowEnvironment()
 	s.store = newFakeStore()
 	s.heleket = &fakeHeleket{infos: []string{heleket.StatusPaid}}
-	worker.Register(s.env, &activities.Activities{Store: s.store, Heleket: s.heleket, CallbackURL: "http://api/payouts/webhook"})
+	payoutworker.Register(s.env, &activities.Activities{Store: s.store, Heleket: s.heleket, CallbackURL: "http://api/payouts/webhook"})
 }
 
 var timing = workflows.Timing{WebhookWait: 10 * time.Minute, PollInitial: time.Minute, PollMax: 8 * time.Minute}
@@ -148,7 +148,7 @@ func TestStateQueryWhileWaiting(t *testing.T) {
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
 	store := newFakeStore()
-	worker.Register(env, &activities.Activities{Store: store, Heleket: &fakeHeleket{infos: []string{heleket.StatusPaid}}})
+	payoutworker.Register(env, &activities.Activities{Store: store, Heleket: &fakeHeleket{infos: []string{heleket.StatusPaid}}})
 	env.RegisterDelayedCallback(func() {
 		v, err := env.QueryWorkflow(workflows.QueryState)
 		require.NoError(t, err)

@@ -13,8 +13,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/heleket-payouts/payouts/activities"
+	"github.com/heleket-payouts/payouts/payoutworker"
 	"github.com/heleket-payouts/payouts/reconcile"
-	"github.com/heleket-payouts/payouts/worker"
 	"github.com/heleket-payouts/payouts/workflows"
 )
 
@@ -30,7 +30,7 @@ func TestReconcileWorkflow(t *testing.T) { suite.Run(t, new(reconcileSuite)) }
 func (s *reconcileSuite) SetupTest() {
 	s.env = s.NewTestWorkflowEnvironment()
 	s.rec = &activities.Reconciler{}
-	worker.RegisterReconciliation(s.env, s.rec)
+	payoutworker.RegisterReconciliation(s.env, s.rec)
 }
 
 func (s *reconcileSuite) begins(status reconcile.Status) {

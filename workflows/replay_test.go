@@ -5,9 +5,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/worker"
 
-	"github.com/heleket-payouts/payouts/worker"
+	"github.com/heleket-payouts/payouts/payoutworker"
 )
 
 // TestReplayRecordedHistories replays histories recorded from real runs
@@ -19,8 +19,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 	require.NotEmpty(t, files, "recorded histories are missing from workflows/testdata")
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			replayer := sdkworker.NewWorkflowReplayer()
-			worker.RegisterWorkflows(replayer)
+			replayer := worker.NewWorkflowReplayer()
+			payoutworker.RegisterWorkflows(replayer)
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})
 	}

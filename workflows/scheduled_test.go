@@ -17,9 +17,9 @@ import (
 	"github.com/heleket-payouts/payouts/activities"
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/payout"
+	"github.com/heleket-payouts/payouts/payoutworker"
 	"github.com/heleket-payouts/payouts/schedule"
 	"github.com/heleket-payouts/payouts/store"
-	"github.com/heleket-payouts/payouts/worker"
 	"github.com/heleket-payouts/payouts/workflows"
 )
 
@@ -58,7 +58,7 @@ func newScheduledRun(t *testing.T, sched *fakeSchedules, withTime bool) *schedul
 	var ts testsuite.WorkflowTestSuite
 	r := &scheduledRun{env: ts.NewTestWorkflowEnvironment(), store: newFakeStore(),
 		heleket: &fakeHeleket{infos: []string{heleket.StatusPaid}}}
-	worker.Register(r.env, &activities.Activities{Store: r.store, Heleket: r.heleket,
+	payoutworker.Register(r.env, &activities.Activities{Store: r.store, Heleket: r.heleket,
 		Schedules: sched, CallbackURL: "http://api/payouts/webhook"})
 	if withTime {
 		r.env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(

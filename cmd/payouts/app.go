@@ -17,9 +17,9 @@ import (
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/httpapi"
 	"github.com/heleket-payouts/payouts/metrics"
+	"github.com/heleket-payouts/payouts/payoutworker"
 	"github.com/heleket-payouts/payouts/starter"
 	"github.com/heleket-payouts/payouts/store"
-	pworker "github.com/heleket-payouts/payouts/worker"
 	"github.com/heleket-payouts/payouts/workflows"
 )
 
@@ -141,8 +141,8 @@ func newWorker(cfg config.Config, st *store.Store, tc client.Client, log *slog.L
 	}
 	acts := &activities.Activities{Store: st, Heleket: hc, CallbackURL: cfg.CallbackURL(), Logger: log, Schedules: st,
 		Alerts: rec.Alerts}
-	w := pworker.New(tc, cfg.TemporalTaskQueue, acts, worker.Options{})
-	pworker.RegisterReconciliation(w, rec)
+	w := payoutworker.New(tc, cfg.TemporalTaskQueue, acts, worker.Options{})
+	payoutworker.RegisterReconciliation(w, rec)
 	return w, nil
 }
 

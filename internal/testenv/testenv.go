@@ -21,7 +21,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
-	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/heleket-payouts/payouts/activities"
 	"github.com/heleket-payouts/payouts/codec"
@@ -32,9 +32,9 @@ import (
 	"github.com/heleket-payouts/payouts/internal/testdb"
 	"github.com/heleket-payouts/payouts/metrics"
 	"github.com/heleket-payouts/payouts/payout"
+	"github.com/heleket-payouts/payouts/payoutworker"
 	"github.com/heleket-payouts/payouts/starter"
 	"github.com/heleket-payouts/payouts/store"
-	"github.com/heleket-payouts/payouts/worker"
 	"github.com/heleket-payouts/payouts/workflows"
 )
 
@@ -117,7 +117,7 @@ type Env struct {
 	// IDs derive.
 	Installation string
 	Acts         *activities.Activities
-	Worker       sdkworker.Worker
+	Worker       worker.Worker
 	// HTTP checks every exchange against httpapi/openapi.yaml; Do uses it.
 	HTTP *http.Client
 	// Rec and Reconciliation run reconciliation on this environment's own
@@ -196,8 +196,8 @@ func (e *Env) startSandbox(opts Options) {
 
 // StartWorker starts a worker on the environment's task queue.
 func (e *Env) StartWorker() {
-	e.Worker = worker.New(e.Temporal, e.TaskQueue, e.Acts, sdkworker.Options{})
-	worker.RegisterReconciliation(e.Worker, e.Rec)
+	e.Worker = payoutworker.New(e.Temporal, e.TaskQueue, e.Acts, worker.Options{})
+	payoutworker.RegisterReconciliation(e.Worker, e.Rec)
 	require.NoError(e.T, e.Worker.Start())
 	e.T.Cleanup(e.Worker.Stop)
 }

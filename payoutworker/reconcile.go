@@ -1,4 +1,4 @@
-package worker
+package payoutworker
 
 import (
 	"go.temporal.io/sdk/worker"

@@ -1,6 +1,6 @@
-// Package worker wires the payout workflows and activities into a Temporal
+// Package payoutworker wires the payout workflows and activities into a Temporal
 // worker.
-package worker
+package payoutworker
 
 import (
 	"go.temporal.io/sdk/client"
