@@ -50,6 +50,10 @@ type Activities struct {
 // rejected, and retrying would only repeat the refusal.
 const ErrTypeRejected = "HeleketRejected"
 
+// ErrTypeRateLimited marks a 429 with Retry-After: retried after the delay
+// Heleket asked for.
+const ErrTypeRateLimited = "HeleketRateLimited"
+
 // Persist makes sure the payout row exists and returns it as stored. The
 // API usually wrote it already; schedules and resumed runs rely on this.
 func (a *Activities) Persist(ctx context.Context, p payout.Payout) (payout.Payout, error) {
@@ -151,7 +155,7 @@ func classify(what string, err error) error {
 
 func retryable(what string, err error) error {
 	if after, ok := heleket.RetryAfter(err); ok && after > 0 {
-		return temporal.NewApplicationErrorWithOptions(fmt.Sprintf("%s: rate limited", what), "HeleketRateLimited",
+		return temporal.NewApplicationErrorWithOptions(fmt.Sprintf("%s: rate limited", what), ErrTypeRateLimited,
 			temporal.ApplicationErrorOptions{Cause: err, NextRetryDelay: after})
 	}
 	return fmt.Errorf("%s: %w", what, err)

@@ -5,6 +5,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/heleket-payouts/payouts/activities"
 )
 
 // dbCtx is for short Postgres writes, run as local activities: they are
@@ -40,7 +42,7 @@ func heleketCtx(ctx workflow.Context, summary string) workflow.Context {
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,
 			MaximumInterval:        time.Minute,
-			NonRetryableErrorTypes: []string{"HeleketRejected"},
+			NonRetryableErrorTypes: []string{activities.ErrTypeRejected},
 		},
 	})
 }

@@ -18,6 +18,10 @@ import (
 // starts.
 const ScheduledPayoutWorkflowName = "ScheduledPayout"
 
+// ErrTypeNotScheduled fails a ScheduledPayout started by hand, without the
+// scheduler's nominal time.
+const ErrTypeNotScheduled = "NotScheduled"
+
 // attrScheduledStart is set by Temporal's scheduler on every workflow it
 // starts: the run's nominal time, before jitter, the same on every
 // attempt to start that run.
@@ -107,5 +111,5 @@ func scheduledTime(ctx workflow.Context) (time.Time, error) {
 		return t.UTC(), nil
 	}
 	return time.Time{}, temporal.NewNonRetryableApplicationError(
-		"ScheduledPayout runs only from a payout schedule: no TemporalScheduledStartTime", "NotScheduled", nil)
+		"ScheduledPayout runs only from a payout schedule: no TemporalScheduledStartTime", ErrTypeNotScheduled, nil)
 }

@@ -122,8 +122,3 @@ func SearchAttributes(p payout.Payout) []temporal.SearchAttributeUpdate {
 		AttrOrigin.ValueSet(string(p.Origin)),
 	}
 }
-
-// Error types the activities use so the workflow can branch on them.
-const (
-	ErrTypeRejected = "HeleketRejected"
-)
