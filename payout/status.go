@@ -32,54 +32,6 @@ var Statuses = []Status{
 	StatusPaid, StatusFailed, StatusCancelled, StatusRejected, StatusExpired,
 }
 
-// rank orders statuses so that a payout only ever moves forward. Final
-// statuses share the top rank: nothing leaves them.
-var rank = map[Status]int{
-	StatusAwaitingApproval: 0,
-	StatusRequested:        1,
-	StatusSubmitted:        2,
-	StatusProcessing:       3,
-	StatusVerifying:        4,
-	StatusPaid:             9,
-	StatusFailed:           9,
-	StatusCancelled:        9,
-	StatusRejected:         9,
-	StatusExpired:          9,
-}
-
-// Valid reports whether s is a known status.
-func (s Status) Valid() bool { _, ok := rank[s]; return ok }
-
-// Final reports whether no further change can happen.
-func (s Status) Final() bool { return rank[s] == 9 }
-
-// Rank exposes the lifecycle order (also used by the SQL guard).
-func (s Status) Rank() int { return rank[s] }
-
-// CanTransition reports whether a payout may move from one status to
-// another. Moves go strictly forward; rejection only happens before Heleket
-// has accepted the payout, because afterwards Heleket's own statuses apply.
-func CanTransition(from, to Status) bool {
-	if !from.Valid() || !to.Valid() || from.Final() {
-		return false
-	}
-	if from == StatusAwaitingApproval {
-		// Nothing reaches Heleket before a second admin approves.
-		switch to {
-		case StatusRequested, StatusRejected, StatusExpired, StatusCancelled:
-			return true
-		}
-		return false
-	}
-	switch to {
-	case StatusRejected:
-		return from == StatusRequested
-	case StatusExpired:
-		return false
-	}
-	return rank[to] > rank[from]
-}
-
 // FromHeleket maps a Heleket status to ours. A "fail" that Heleket does not
 // call final (it may be resent through support) stays in verifying, so the
 // payout keeps being followed instead of being closed too early.
