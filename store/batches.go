@@ -229,31 +229,37 @@ func (s *Store) BatchSummary(ctx context.Context, id string) (BatchSummary, erro
 	return sum, nil
 }
 
+// summaryRow is one row of the summary query: the batch repeated, one group.
+type summaryRow struct {
+	batch Batch
+	group BatchGroup
+}
+
 func scanSummary(rows pgx.Rows) (BatchSummary, error) {
-	defer rows.Close()
-	var out BatchSummary
-	for rows.Next() {
+	list, err := collect(rows, func(row pgx.CollectableRow) (summaryRow, error) {
 		var (
-			g              BatchGroup
+			r              summaryRow
 			status, amount string
 		)
-		b := &out.Batch
-		if err := rows.Scan(&b.ID, &b.IdempotencyKey, &b.Fingerprint, &b.RowCount, &b.RequestedBy, &b.CreatedAt,
+		b, g := &r.batch, &r.group
+		if err := row.Scan(&b.ID, &b.IdempotencyKey, &b.Fingerprint, &b.RowCount, &b.RequestedBy, &b.CreatedAt,
 			&g.Asset, &status, &g.Count, &amount, &g.NotStarted); err != nil {
-			return BatchSummary{}, err
+			return summaryRow{}, err
 		}
 		g.Status = payout.Status(status)
 		var err error
-		if g.Amount, err = parseNumeric("amount", amount); err != nil {
-			return BatchSummary{}, err
-		}
-		out.Groups = append(out.Groups, g)
-	}
-	if err := rows.Err(); err != nil {
+		g.Amount, err = parseNumeric("amount", amount)
+		return r, err
+	})
+	if err != nil {
 		return BatchSummary{}, err
 	}
-	if out.ID == "" {
+	if len(list) == 0 {
 		return BatchSummary{}, ErrNotFound
+	}
+	out := BatchSummary{Batch: list[0].batch, Groups: make([]BatchGroup, len(list))}
+	for i, r := range list {
+		out.Groups[i] = r.group
 	}
 	return out, nil
 }

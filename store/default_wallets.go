@@ -30,16 +30,12 @@ func (s *Store) DefaultWallets(ctx context.Context, keys []WalletKey) (map[Walle
 	if err != nil {
 		return nil, fmt.Errorf("store: default wallets (%d keys): %w", len(keys), err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		w, err := scanWallet(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: default wallets: %w", err)
-		}
-		out[WalletKey{w.ClientID, w.Asset, w.Network}] = w
-	}
-	if err := rows.Err(); err != nil {
+	list, err := collect(rows, rowTo(scanWallet))
+	if err != nil {
 		return nil, fmt.Errorf("store: default wallets: %w", err)
+	}
+	for _, w := range list {
+		out[WalletKey{w.ClientID, w.Asset, w.Network}] = w
 	}
 	return out, nil
 }

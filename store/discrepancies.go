@@ -140,16 +140,8 @@ func (s *Store) Discrepancies(ctx context.Context, runID string, afterID int64, 
 	if err != nil {
 		return nil, fmt.Errorf("store: discrepancies of run %s: %w", runID, err)
 	}
-	defer rows.Close()
-	var out []Discrepancy
-	for rows.Next() {
-		d, err := scanDiscrepancy(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: discrepancies of run %s: %w", runID, err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, rowTo(scanDiscrepancy))
+	if err != nil {
 		return nil, fmt.Errorf("store: discrepancies of run %s: %w", runID, err)
 	}
 	return out, nil

@@ -58,25 +58,24 @@ func (s *Store) Events(ctx context.Context, payoutID string) ([]payout.Event, er
 }
 
 func scanEvents(rows pgx.Rows) ([]payout.Event, error) {
-	defer rows.Close()
-	var out []payout.Event
-	for rows.Next() {
-		var (
-			e                payout.Event
-			from, to, source string
-			details          []byte
-		)
-		if err := rows.Scan(&e.ID, &e.PayoutID, &from, &to, &source, &e.Actor, &details, &e.At); err != nil {
-			return nil, err
-		}
-		e.From, e.To, e.Source = payout.Status(from), payout.Status(to), payout.Source(source)
-		var err error
-		if e.Details, err = decodeDetails(details); err != nil {
-			return nil, fmt.Errorf("event %d: %w", e.ID, err)
-		}
-		out = append(out, e)
+	return collect(rows, scanEvent)
+}
+
+func scanEvent(row pgx.CollectableRow) (payout.Event, error) {
+	var (
+		e                payout.Event
+		from, to, source string
+		details          []byte
+	)
+	if err := row.Scan(&e.ID, &e.PayoutID, &from, &to, &source, &e.Actor, &details, &e.At); err != nil {
+		return payout.Event{}, err
 	}
-	return out, rows.Err()
+	e.From, e.To, e.Source = payout.Status(from), payout.Status(to), payout.Source(source)
+	var err error
+	if e.Details, err = decodeDetails(details); err != nil {
+		return payout.Event{}, fmt.Errorf("event %d: %w", e.ID, err)
+	}
+	return e, nil
 }
 
 // decodeDetails keeps JSON numbers as json.Number: amounts must never pass

@@ -53,16 +53,7 @@ func scanPayoutWith(row pgx.Row, extra ...any) (payout.Payout, error) {
 }
 
 func scanPayouts(rows pgx.Rows) ([]payout.Payout, error) {
-	defer rows.Close()
-	var out []payout.Payout
-	for rows.Next() {
-		p, err := scanPayout(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return collect(rows, rowTo(scanPayout))
 }
 
 // CreatePayout stores a new payout with its creation audit row. The status

@@ -259,16 +259,8 @@ func (s *Store) ListRuns(ctx context.Context, before string, limit int) ([]Run, 
 	if err != nil {
 		return nil, fmt.Errorf("store: list reconciliation runs: %w", err)
 	}
-	defer rows.Close()
-	var out []Run
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list reconciliation runs: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, rowTo(scanRun))
+	if err != nil {
 		return nil, fmt.Errorf("store: list reconciliation runs: %w", err)
 	}
 	return out, nil

@@ -92,16 +92,8 @@ func (s *Store) ListSchedules(ctx context.Context, clientID string) ([]Schedule,
 	if err != nil {
 		return nil, fmt.Errorf("store: list schedules of client %s: %w", clientID, err)
 	}
-	defer rows.Close()
-	var out []Schedule
-	for rows.Next() {
-		sc, err := scanSchedule(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list schedules of client %s: %w", clientID, err)
-		}
-		out = append(out, sc)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, rowTo(scanSchedule))
+	if err != nil {
 		return nil, fmt.Errorf("store: list schedules of client %s: %w", clientID, err)
 	}
 	return out, nil

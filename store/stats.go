@@ -81,23 +81,20 @@ func statusAssetTotals(ctx context.Context, tx pgx.Tx, from, to time.Time) ([]St
 	if err != nil {
 		return nil, fmt.Errorf("totals: %w", err)
 	}
-	defer rows.Close()
-	var out []StatusAssetTotal
-	for rows.Next() {
+	out, err := collect(rows, func(row pgx.CollectableRow) (StatusAssetTotal, error) {
 		var (
 			t              StatusAssetTotal
 			status, amount string
 		)
-		if err := rows.Scan(&status, &t.Asset, &t.Count, &amount); err != nil {
-			return nil, fmt.Errorf("totals: %w", err)
+		if err := row.Scan(&status, &t.Asset, &t.Count, &amount); err != nil {
+			return StatusAssetTotal{}, err
 		}
 		t.Status = payout.Status(status)
-		if t.Amount, err = parseNumeric("amount sum", amount); err != nil {
-			return nil, fmt.Errorf("totals: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
+		var err error
+		t.Amount, err = parseNumeric("amount sum", amount)
+		return t, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("totals: %w", err)
 	}
 	return out, nil

@@ -77,16 +77,8 @@ func (s *Store) ListWallets(ctx context.Context, clientID string) ([]Wallet, err
 	if err != nil {
 		return nil, fmt.Errorf("store: list wallets of client %s: %w", clientID, err)
 	}
-	defer rows.Close()
-	var out []Wallet
-	for rows.Next() {
-		w, err := scanWallet(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list wallets of client %s: %w", clientID, err)
-		}
-		out = append(out, w)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, rowTo(scanWallet))
+	if err != nil {
 		return nil, fmt.Errorf("store: list wallets of client %s: %w", clientID, err)
 	}
 	return out, nil
