@@ -24,7 +24,7 @@ var (
 
 // registerDecisions installs the approve, reject and cancel updates. The
 // validators run on the workflow's own state, so they refuse before
-// anything is written; busy marks a decision in flight so two admins (or
+// anything is written; deciding marks a decision in flight so two admins (or
 // an admin and the expiry timer) cannot both decide.
 func (r *payoutRun) registerDecisions(ctx workflow.Context) error {
 	updates := []struct {
@@ -50,7 +50,7 @@ func (r *payoutRun) validateCommon(d Decision) error {
 	if d.Actor == "" {
 		return ErrNoActor
 	}
-	if r.busy {
+	if r.deciding {
 		return ErrDecisionInProgress
 	}
 	return nil
@@ -83,7 +83,7 @@ func (r *payoutRun) validateCancel(d Decision) error {
 	if err := r.validateCommon(d); err != nil {
 		return err
 	}
-	if r.submitting {
+	if r.phase == phaseSubmitting {
 		return ErrSubmitting
 	}
 	if !payout.CanTransition(r.p.Status, payout.StatusCancelled) ||
@@ -95,9 +95,10 @@ func (r *payoutRun) validateCancel(d Decision) error {
 
 func (r *payoutRun) decisionHandler(name string, to payout.Status) func(workflow.Context, Decision) (PayoutState, error) {
 	return func(ctx workflow.Context, d Decision) (PayoutState, error) {
-		r.busy = true
-		defer func() { r.busy = false }()
-		if err := workflow.Await(ctx, func() bool { return r.persisted }); err != nil {
+		r.deciding = true
+		defer func() { r.deciding = false }()
+		// The change is written against the stored record.
+		if err := workflow.Await(ctx, func() bool { return r.phase != phaseStarting }); err != nil {
 			return r.state, err
 		}
 		details := map[string]any{"decision": name}
@@ -124,7 +125,7 @@ func (r *payoutRun) decisionHandler(name string, to payout.Status) func(workflow
 // awaitApproval holds the payout until a second admin decides or the
 // approval window closes; then it expires.
 func (r *payoutRun) awaitApproval(ctx workflow.Context) error {
-	r.setPhase(ctx, "waiting for a second admin's approval")
+	r.enter(ctx, phaseAwaitingApproval)
 	timeout := r.in.Timing.ApprovalTimeout
 	if timeout <= 0 {
 		timeout = 24 * time.Hour
@@ -132,15 +133,15 @@ func (r *payoutRun) awaitApproval(ctx workflow.Context) error {
 	decided, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
 		Timeout:      timeout,
 		TimerOptions: workflow.TimerOptions{Summary: "approval window"},
-	}, func() bool { return !r.busy && r.p.Status != payout.StatusAwaitingApproval })
+	}, func() bool { return !r.deciding && r.p.Status != payout.StatusAwaitingApproval })
 	if err != nil {
 		return fmt.Errorf("await approval: %w", err)
 	}
 	if decided {
 		return nil
 	}
-	r.busy = true
-	defer func() { r.busy = false }()
+	r.deciding = true
+	defer func() { r.deciding = false }()
 	return r.record(ctx, payout.Change{PayoutID: r.p.ID, To: payout.StatusExpired, Source: payout.SourceWorkflow,
 		FailureReason: "approval window of " + timeout.String() + " closed", Details: map[string]any{"approval_timeout": timeout.String()}})
 }

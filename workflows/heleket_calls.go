@@ -22,6 +22,10 @@ const (
 	// versionVisibleRetries: payout-info calls are retried by the
 	// workflow, one attempt per local activity, with a timer between.
 	versionVisibleRetries = "visible-status-retries"
+	// versionSuggestedContinueAsNew: the follow loop continues as new when
+	// the server suggests it, not only past the history bound
+	// (payoutRun.historyFull says why this is guarded).
+	versionSuggestedContinueAsNew = "continue-as-new-when-suggested"
 )
 
 // errHistoryFull stops a retrying call so the run can continue as new.
@@ -31,18 +35,22 @@ var errHistoryFull = errors.New("history is full: continue as new")
 // being back is noticed within it.
 const maxRetryDelay = 2 * time.Minute
 
-// askHeleket fetches the payout's state from Heleket's API. A failed
+// askHeleket fetches the payout's state from Heleket's API; call says why
+// (callConfirmWebhook, callPoll) and is the run's call until the answer
+// comes. A failed
 // attempt is retried by the workflow itself after a timer, so the UI's
 // current details, the state query and the pending timer all say which
 // call failed, how often, why, and when it is tried next; a local activity
 // retrying on its own shows none of that.
-func (r *payoutRun) askHeleket(ctx workflow.Context) (payout.HeleketUpdate, error) {
+func (r *payoutRun) askHeleket(ctx workflow.Context, call string) (payout.HeleketUpdate, error) {
+	r.call = call
+	r.show(ctx)
+	defer r.answered(ctx)
 	var upd payout.HeleketUpdate
 	if workflow.GetVersion(ctx, versionVisibleRetries, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		err := workflow.ExecuteLocalActivity(statusCtx(ctx), acts.Status, r.p.ID).Get(ctx, &upd)
 		return upd, err
 	}
-	call := r.state.Phase
 	for attempt := 1; ; attempt++ {
 		err := workflow.ExecuteLocalActivity(statusOnceCtx(ctx), acts.Status, r.p.ID).Get(ctx, &upd)
 		if err == nil {
@@ -55,18 +63,24 @@ func (r *payoutRun) askHeleket(ctx workflow.Context) (payout.HeleketUpdate, erro
 	}
 }
 
+// answered ends the call: the run is back in its phase.
+func (r *payoutRun) answered(ctx workflow.Context) {
+	r.call = ""
+	r.show(ctx)
+}
+
 // waitToRetry records a failed attempt where operators look, flags the
 // payout once the failures persist, and sleeps until the next attempt.
 func (r *payoutRun) waitToRetry(ctx workflow.Context, call string, attempt int, cause error) error {
 	info := workflow.GetInfo(ctx)
-	if info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > maxHistory {
+	if info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > r.maxHistory() {
 		r.state.Retry = nil
 		return errHistoryFull
 	}
 	delay := min(time.Second<<min(attempt-1, 8), maxRetryDelay)
 	r.state.Retry = &CallRetry{Call: call, Attempts: attempt, LastError: errorText(cause),
 		NextAttemptAt: workflow.Now(ctx).Add(delay)}
-	r.setPhase(ctx, call)
+	r.show(ctx)
 	if attempt == activities.AttentionAfter {
 		if err := r.flag(ctx, activities.KindCallsFailing, fmt.Sprintf(
 			"%s failed %d times, still retrying: %s", call, attempt, r.state.Retry.LastError)); err != nil {
@@ -97,12 +111,12 @@ func (r *payoutRun) flag(ctx workflow.Context, kind, reason string) error {
 // payout. The activity has flagged it, with the audit row and the alert;
 // nothing is sent or recorded as ours until an operator cancels it.
 func (r *payoutRun) hold(ctx workflow.Context, reason string) error {
-	r.submitting, r.held = false, true
+	r.heldReason = reason
 	if err := workflow.UpsertTypedSearchAttributes(ctx, AttrNeedsAttention.ValueSet(true)); err != nil {
 		return fmt.Errorf("hold: search attribute: %w", err)
 	}
-	r.setPhase(ctx, "held for an operator: "+reason+"; cancel it (POST /payouts/{id}/cancel) once understood")
-	if err := workflow.Await(ctx, func() bool { return !r.busy && r.p.Status.Final() }); err != nil {
+	r.enter(ctx, phaseHeld)
+	if err := workflow.Await(ctx, func() bool { return !r.deciding && r.p.Status.Final() }); err != nil {
 		return fmt.Errorf("hold: %w", err)
 	}
 	return nil

@@ -16,7 +16,8 @@ import (
 // instance.
 var acts *activities.Activities
 
-// maxHistory bounds one run's history; a payout that keeps polling for days
+// maxHistory bounds one run's history unless the input sets a bound of its
+// own (PayoutInput.MaxHistory); a payout that keeps polling for days
 // continues as new instead of growing without limit.
 const maxHistory = 2000
 
@@ -27,7 +28,7 @@ func Payout(ctx workflow.Context, in PayoutInput) (PayoutState, error) {
 	// The input's record answers the decision validators until the stored
 	// one is loaded.
 	r := &payoutRun{in: in, p: in.Payout, signals: workflow.GetSignalChannel(ctx, SignalHeleketUpdate)}
-	r.state = PayoutState{PayoutID: in.Payout.ID, Status: in.Payout.Status, Phase: "starting",
+	r.state = PayoutState{PayoutID: in.Payout.ID, Status: in.Payout.Status, Phase: phaseStarting.String(),
 		Polls: in.Polls, Webhooks: in.Webhooks}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (PayoutState, error) { return r.state, nil }); err != nil {
 		return r.state, fmt.Errorf("register state query: %w", err)
@@ -39,7 +40,7 @@ func Payout(ctx workflow.Context, in PayoutInput) (PayoutState, error) {
 	if err := r.run(ctx); err != nil {
 		return r.state, err
 	}
-	r.setPhase(ctx, "finished")
+	r.enter(ctx, phaseFinished)
 	return r.state, nil
 }
 
@@ -48,14 +49,21 @@ type payoutRun struct {
 	p       payout.Payout
 	state   PayoutState
 	signals workflow.ReceiveChannel
-	// busy is set while an admin decision or the approval expiry is being
-	// recorded; submitting once the create call to Heleket may have left.
-	busy       bool
-	submitting bool
-	persisted  bool
-	// held: Heleket holds another payout under our order_id; nothing goes
-	// on until an operator cancels this one.
-	held bool
+	// phase is where the run is (phase.go); call names the Heleket call
+	// in flight while it follows the payout, "" between calls; heldReason
+	// says why Heleket's answer to the create is not ours (phaseHeld).
+	phase      phase
+	call       string
+	heldReason string
+	// deciding is set while an admin decision or the approval expiry is
+	// being recorded. It is a flag beside the phase, not a phase: a
+	// decision is an update handler running concurrently with the main
+	// coroutine, in whatever phase that is (a cancel arrives while the
+	// payout awaits approval, is held, or is still starting), and the
+	// phases wait for it (nothing is submitted while a cancel is being
+	// recorded) rather than become it. It also refuses a second decision
+	// while one is in flight.
+	deciding bool
 	// carry holds a webhook taken but not yet confirmed when the history
 	// filled up: the next run handles it first.
 	carry []payout.HeleketUpdate
@@ -69,18 +77,18 @@ func (r *payoutRun) run(ctx workflow.Context) error {
 		if err := r.awaitApproval(ctx); err != nil {
 			return err
 		}
+		r.enter(ctx, phaseReady)
 	}
 	// A cancel being recorded must finish before the money can leave.
-	if err := workflow.Await(ctx, func() bool { return !r.busy }); err != nil {
+	if err := workflow.Await(ctx, func() bool { return !r.deciding }); err != nil {
 		return fmt.Errorf("await decision: %w", err)
 	}
 	if r.p.Status == payout.StatusRequested {
-		r.submitting = true
 		if err := r.submit(ctx); err != nil {
 			return err
 		}
-		// Past the create: a cancel is refused for what the status says.
-		r.submitting = false
+		// Past the create: follow leaves phaseSubmitting, and a cancel is
+		// refused for what the status says.
 	}
 	if r.p.Status.Final() {
 		return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
@@ -98,12 +106,13 @@ func (r *payoutRun) load(ctx workflow.Context) error {
 		}
 	}
 	r.setRecord(ctx, stored, true)
-	r.persisted = true
+	// Loaded: decisions waiting for the record go on.
+	r.enter(ctx, phaseReady)
 	return nil
 }
 
 func (r *payoutRun) submit(ctx workflow.Context) error {
-	r.setPhase(ctx, "submitting to Heleket")
+	r.enter(ctx, phaseSubmitting)
 	var upd payout.HeleketUpdate
 	err := workflow.ExecuteActivity(submitCtx(ctx), acts.Submit, r.p).Get(ctx, &upd)
 	var appErr *temporal.ApplicationError
@@ -134,27 +143,29 @@ func (r *payoutRun) submit(ctx workflow.Context) error {
 // follow waits for webhooks until PAYOUT_WEBHOOK_WAIT, then polls with
 // growing intervals; webhooks are still taken while polling.
 func (r *payoutRun) follow(ctx workflow.Context) error {
+	t := timing(r.in.Timing)
+	// The input says where a continued run resumes: a poll interval, once
+	// the webhook wait is over. This is the one place that reads it so.
+	following, interval, wait := phaseAwaitingWebhook, r.in.PollInterval, t.WebhookWait
+	if interval > 0 {
+		following, wait = phasePolling, interval
+	}
+	r.enter(ctx, following)
 	for i, upd := range r.in.Pending {
 		err := r.onWebhook(ctx, upd)
 		if errors.Is(err, errHistoryFull) {
 			r.carry = append(r.carry, r.in.Pending[i+1:]...)
-			return r.continueAsNew(ctx, r.in.PollInterval)
+			return r.continueAsNew(ctx, interval)
 		}
 		if err != nil {
 			return err
 		}
 	}
-	t := timing(r.in.Timing)
-	interval := r.in.PollInterval
-	wait := t.WebhookWait
-	if interval > 0 {
-		wait = interval
-	}
 	for !r.p.Status.Final() {
-		if workflow.GetInfo(ctx).GetCurrentHistoryLength() > maxHistory {
+		if r.historyFull(ctx) {
 			return r.continueAsNew(ctx, interval)
 		}
-		due, err := r.waitOnce(ctx, wait, interval > 0)
+		due, err := r.waitOnce(ctx, wait, following)
 		if errors.Is(err, errHistoryFull) {
 			return r.continueAsNew(ctx, interval)
 		}
@@ -169,24 +180,53 @@ func (r *payoutRun) follow(ctx workflow.Context) error {
 		} else if err != nil {
 			return err
 		}
-		interval = nextInterval(interval, t)
+		following, interval = phasePolling, nextInterval(interval, t)
 		wait = interval
 	}
 	return nil
 }
 
+// historyFull says the run should continue as new: past its history bound,
+// or when the server suggests it.
+//
+// The suggestion was added to this check after payouts had run without
+// it, so it is guarded. Replay itself is safe: the suggestion is read from
+// the history (each WorkflowTaskStarted event records it), so a replay sees
+// what the first execution saw. The server suggests only past its limits
+// (limit.historyCount.suggestContinueAsNew, 4096 events;
+// limit.historySize.suggestContinueAsNew, 4 MiB; too many updates), which
+// a payout run never reached before the 2000-event bound made it continue,
+// so the histories recorded before the change carry no suggestion at any
+// check and would replay unguarded. But those limits are dynamic
+// configuration: a server with a lower one could have suggested
+// continue-as-new to a run the old code let go on, and that history would
+// no longer replay. GetVersion is called only once the suggestion is there,
+// so runs that never see it record nothing more.
+func (r *payoutRun) historyFull(ctx workflow.Context) bool {
+	info := workflow.GetInfo(ctx)
+	if info.GetCurrentHistoryLength() > r.maxHistory() {
+		return true
+	}
+	return info.GetContinueAsNewSuggested() &&
+		workflow.GetVersion(ctx, versionSuggestedContinueAsNew, workflow.DefaultVersion, 1) != workflow.DefaultVersion
+}
+
+// maxHistory is the input's history bound, or the default one.
+func (r *payoutRun) maxHistory() int {
+	if r.in.MaxHistory > 0 {
+		return r.in.MaxHistory
+	}
+	return maxHistory
+}
+
 // waitOnce takes webhooks until the payout is final or the wait is over;
 // it reports whether a poll is due. One timer covers the whole wait, so the
 // deadline holds however many non-final webhooks arrive.
-func (r *payoutRun) waitOnce(ctx workflow.Context, wait time.Duration, polling bool) (bool, error) {
-	summary := "waiting for Heleket webhook"
-	if polling {
-		summary = "next status poll"
-	}
-	r.setPhase(ctx, summary)
+func (r *payoutRun) waitOnce(ctx workflow.Context, wait time.Duration, following phase) (bool, error) {
+	r.enter(ctx, following)
 	deadline := workflow.Now(ctx).Add(wait)
 	timerCtx, cancel := workflow.WithCancel(ctx)
-	timer := workflow.NewTimerWithOptions(timerCtx, wait, workflow.TimerOptions{Summary: summary})
+	timer := workflow.NewTimerWithOptions(timerCtx, wait, workflow.TimerOptions{Summary: following.String()})
 	for {
 		var upd payout.HeleketUpdate
 		fired := false
@@ -223,8 +263,7 @@ func (r *payoutRun) onWebhook(ctx workflow.Context, upd payout.HeleketUpdate) er
 	if !r.needsConfirmation(ctx, upd) {
 		return r.apply(ctx, upd, source)
 	}
-	r.setPhase(ctx, "confirming webhook with Heleket")
-	confirmed, err := r.askHeleket(ctx)
+	confirmed, err := r.askHeleket(ctx, callConfirmWebhook)
 	if errors.Is(err, errHistoryFull) {
 		r.carry = append(r.carry, upd)
 		return err
@@ -251,8 +290,7 @@ func (r *payoutRun) needsConfirmation(ctx workflow.Context, upd payout.HeleketUp
 
 func (r *payoutRun) poll(ctx workflow.Context) error {
 	r.state.Polls++
-	r.setPhase(ctx, "polling Heleket")
-	upd, err := r.askHeleket(ctx)
+	upd, err := r.askHeleket(ctx, callPoll)
 	if errors.Is(err, errHistoryFull) {
 		return err
 	}
@@ -302,7 +340,7 @@ func (r *payoutRun) setRecord(ctx workflow.Context, p payout.Payout, first bool)
 	if err := r.upsertSearchAttributes(ctx, p, first); err != nil {
 		workflow.GetLogger(ctx).Error("upsert search attributes", "error", err)
 	}
-	r.setPhase(ctx, r.state.Phase)
+	r.show(ctx)
 }
 
 // upsertSearchAttributes writes only what visibility does not already
@@ -320,9 +358,29 @@ func (r *payoutRun) upsertSearchAttributes(ctx workflow.Context, p payout.Payout
 	return workflow.UpsertTypedSearchAttributes(ctx, SearchAttributes(p)...)
 }
 
-func (r *payoutRun) setPhase(ctx workflow.Context, phase string) {
-	r.state.Phase = phase
-	details := fmt.Sprintf("**%s** — %s", r.p.Status, phase)
+// enter moves the run to a phase (no call in flight) and shows it.
+func (r *payoutRun) enter(ctx workflow.Context, p phase) {
+	r.phase, r.call = p, ""
+	r.show(ctx)
+}
+
+// describe is the state query's phase: the call in flight, else the phase,
+// with the reason of a hold.
+func (r *payoutRun) describe() string {
+	switch {
+	case r.call != "":
+		return r.call
+	case r.phase == phaseHeld:
+		return r.phase.String() + ": " + r.heldReason + "; cancel it (POST /payouts/{id}/cancel) once understood"
+	}
+	return r.phase.String()
+}
+
+// show puts the phase, and a failing call's retries, in the state query
+// and the Temporal UI's current details. It issues no command.
+func (r *payoutRun) show(ctx workflow.Context) {
+	r.state.Phase = r.describe()
+	details := fmt.Sprintf("**%s** — %s", r.p.Status, r.state.Phase)
 	if rt := r.state.Retry; rt != nil {
 		details += fmt.Sprintf("\n\n%s: attempt %d failed: %s\n\nnext try at %s", rt.Call, rt.Attempts, rt.LastError,
 			rt.NextAttemptAt.UTC().Format("15:04:05 MST"))

@@ -67,6 +67,10 @@ type PayoutInput struct {
 	Polls        int           `json:"polls,omitempty"`
 	Webhooks     int           `json:"webhooks,omitempty"`
 	PollInterval time.Duration `json:"poll_interval,omitempty"`
+	// MaxHistory bounds one run's history before it continues as new; 0
+	// is the default of 2000 events. Tests set a low one to make a run
+	// continue as new cheaply; it carries over to the continued runs.
+	MaxHistory int `json:"max_history,omitempty"`
 }
 
 // PayoutState answers the "state" query.
