@@ -133,6 +133,6 @@ func TestScheduledPayoutNeedsAScheduledTime(t *testing.T) {
 	r := newScheduledRun(t, &fakeSchedules{schedule: monthly()}, false)
 	var appErr *temporal.ApplicationError
 	require.True(t, errors.As(r.env.GetWorkflowError(), &appErr))
-	assert.Equal(t, "NotScheduled", appErr.Type())
+	assert.Equal(t, workflows.ErrTypeNotScheduled, appErr.Type())
 	assert.Empty(t, r.store.payouts)
 }
