@@ -3,6 +3,7 @@ package payout
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Transition is one status change the lifecycle allows, and why it exists.
@@ -117,6 +118,9 @@ func checkRow(t Transition, known map[Status]bool, seen map[[2]Status]bool) erro
 		return fmt.Errorf("%s -> %s: a status does not change into itself", t.From, t.To)
 	case t.Why == "":
 		return fmt.Errorf("%s -> %s: no reason given", t.From, t.To)
+	case strings.ContainsAny(t.Why, "\r\n"):
+		// The reason becomes a SQL comment in the generated migration.
+		return fmt.Errorf("%s -> %s: the reason must be one line", t.From, t.To)
 	case seen[[2]Status{t.From, t.To}]:
 		return fmt.Errorf("%s -> %s: listed twice", t.From, t.To)
 	}

@@ -64,6 +64,7 @@ func TestDeriveRefusesBadTables(t *testing.T) {
 		"self":         {[]Transition{{a, a, "x"}, {a, b, "x"}, {b, c, "x"}}, abc, "into itself"},
 		"unknown":      {[]Transition{{a, "z", "x"}}, abc, "unknown status"},
 		"no reason":    {[]Transition{{a, b, ""}, {b, c, "x"}}, abc, "no reason"},
+		"two lines":    {[]Transition{{a, b, "x\ny"}, {b, c, "x"}}, abc, "one line"},
 		"twice":        {[]Transition{{a, b, "x"}, {a, b, "y"}, {b, c, "x"}}, abc, "listed twice"},
 		"orphan":       {[]Transition{{a, b, "x"}}, abc, "c: in no row"},
 		"rank too far": chain(RankFinal + 1),
