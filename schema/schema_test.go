@@ -21,16 +21,23 @@ import (
 // latest is the highest version among the embedded migration files.
 func latest(t *testing.T) int64 {
 	t.Helper()
-	names, err := fs.Glob(schema.Migrations(), "*.sql")
-	require.NoError(t, err)
-	require.NotEmpty(t, names)
 	var highest int64
-	for _, n := range names {
+	for _, n := range migrationNames(t) {
 		v, err := strconv.ParseInt(strings.SplitN(n, "_", 2)[0], 10, 64)
 		require.NoError(t, err, n)
 		highest = max(highest, v)
 	}
 	return highest
+}
+
+// migrationNames lists the embedded migration files. Versions may leave gaps
+// (numbers kept free for work in progress), so their count is not the latest.
+func migrationNames(t *testing.T) []string {
+	t.Helper()
+	names, err := fs.Glob(schema.Migrations(), "*.sql")
+	require.NoError(t, err)
+	require.NotEmpty(t, names)
+	return names
 }
 
 func TestMigrateIsIdempotent(t *testing.T) {
@@ -75,7 +82,7 @@ func TestMigrateConcurrently(t *testing.T) {
 	var applied int64
 	require.NoError(t, conn.QueryRow(ctx,
 		`SELECT count(*) FROM goose_db_version WHERE version_id > 0`).Scan(&applied))
-	assert.Equal(t, latest(t), applied, "each migration recorded once")
+	assert.Equal(t, int64(len(migrationNames(t))), applied, "each migration recorded once")
 	assertTables(t, dsn)
 }
 
