@@ -13,25 +13,8 @@ import (
 	"github.com/heleket-payouts/payouts/store"
 )
 
-// The database guard must agree with payout.CanTransition and payout.Rank
-// on every status, so that neither layer can be bypassed by the other.
-func TestSQLStatusRulesMatchGo(t *testing.T) {
-	t.Parallel()
-	s := testdb.Open(t)
-	ctx := context.Background()
-	for _, from := range payout.Statuses {
-		var rank int
-		require.NoError(t, s.Pool().QueryRow(ctx, `SELECT payout_status_rank($1)`, string(from)).Scan(&rank))
-		assert.Equal(t, from.Rank(), rank, "rank of %s", from)
-		for _, to := range payout.Statuses {
-			var ok bool
-			require.NoError(t, s.Pool().QueryRow(ctx, `SELECT payout_can_transition($1, $2)`,
-				string(from), string(to)).Scan(&ok))
-			assert.Equal(t, payout.CanTransition(from, to), ok, "%s -> %s", from, to)
-		}
-	}
-}
-
+// The trigger itself, through real updates, refuses what
+// payout.CanTransition refuses (transitions_test.go compares the rule).
 func TestStatusTriggerMatchesCanTransition(t *testing.T) {
 	t.Parallel()
 	s := testdb.Open(t)
@@ -53,19 +36,52 @@ func TestStatusTriggerMatchesCanTransition(t *testing.T) {
 	}
 }
 
-// reach creates payout id and brings it to status through a legal path.
+// reach creates payout id and brings it to status through the table's rows,
+// one update each, so that it works whatever shortcuts the table allows.
 func reach(t *testing.T, s *store.Store, id string, status payout.Status) {
 	t.Helper()
+	path := pathTo(status)
+	require.NotEmpty(t, path, "no way to %s from a status a payout is created in", status)
 	p := newPayout(id, "1")
-	if status == payout.StatusAwaitingApproval || !payout.CanTransition(payout.StatusRequested, status) {
-		p.Status = payout.StatusAwaitingApproval
-	}
+	p.Status = path[0]
 	create(t, s, p)
-	if status == p.Status {
-		return
+	for _, step := range path[1:] {
+		_, err := s.Pool().Exec(context.Background(), `UPDATE payouts SET status = $2 WHERE id = $1`, id, string(step))
+		require.NoError(t, err, "bringing %s to %s", id, step)
 	}
-	_, err := s.Pool().Exec(context.Background(), `UPDATE payouts SET status = $2 WHERE id = $1`, id, string(status))
-	require.NoError(t, err, "bringing %s to %s", id, status)
+}
+
+// pathTo is a shortest way through the table to status, starting from
+// requested or awaiting_approval (the statuses a payout is created in).
+func pathTo(status payout.Status) []payout.Status {
+	prev := map[payout.Status]payout.Status{}
+	queue := []payout.Status{payout.StatusRequested, payout.StatusAwaitingApproval}
+	seen := map[payout.Status]bool{queue[0]: true, queue[1]: true}
+	for ; len(queue) > 0; queue = queue[1:] {
+		at := queue[0]
+		if at == status {
+			return walkBack(prev, at)
+		}
+		for _, r := range payout.Transitions() {
+			if r.From == at && !seen[r.To] {
+				seen[r.To], prev[r.To] = true, at
+				queue = append(queue, r.To)
+			}
+		}
+	}
+	return nil
+}
+
+func walkBack(prev map[payout.Status]payout.Status, at payout.Status) []payout.Status {
+	path := []payout.Status{at}
+	for {
+		p, ok := prev[at]
+		if !ok {
+			return path
+		}
+		path = append([]payout.Status{p}, path...)
+		at = p
+	}
 }
 
 func TestStatusTriggerRejectsRawBackwardUpdate(t *testing.T) {
