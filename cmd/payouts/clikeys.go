@@ -15,7 +15,7 @@ import (
 )
 
 // loadCLIConfig is config.Load for the operator commands (reconcile,
-// schedule, stuck). Without PAYLOAD_KEYS they use the keys of a `make dev`
+// reconcile-schedule, stuck). Without PAYLOAD_KEYS they use the keys of a `make dev`
 // stack when there is one: that stack encrypts everything, and a command
 // without its keys cannot read what its worker writes.
 func loadCLIConfig(stderr io.Writer) (config.Config, error) {

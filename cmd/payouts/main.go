@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -15,38 +16,58 @@ type command struct {
 	help string
 }
 
-var commands = map[string]command{
-	"dev":         {runDev, "everything on a laptop: dev Temporal server + UI, migrations, sandbox, API and worker"},
-	"api":         {runAPI, "the HTTP API"},
-	"worker":      {runWorker, "the Temporal worker"},
-	"migrate":     {runMigrate, "apply database migrations and exit"},
-	"sandbox":     {runSandbox, "a local imitation of Heleket's payout API"},
-	"reconcile":   {runReconcile, "run reconciliation now, print its progress and summary"},
-	"schedule":    {runSchedule, "create or update the reconciliation schedule and exit"},
-	"stuck":       {runStuck, "list running payouts in a non-final status for too long, with Temporal UI links"},
-	"healthcheck": {runHealthcheck, "probe a health URL (for container health checks)"},
-	"bench":       {runBench, "measure payouts against the engine's ceiling (see docs/PERFORMANCE.md)"},
+// aliases are old command names kept so existing scripts and deploy files
+// go on working; each use says what to call instead.
+var aliases = map[string]string{
+	"schedule": "reconcile-schedule",
 }
 
-var order = []string{"dev", "api", "worker", "migrate", "sandbox", "reconcile", "schedule", "stuck", "healthcheck", "bench"}
+var commands = map[string]command{
+	"dev":                {runDev, "everything on a laptop: dev Temporal server + UI, migrations, sandbox, API and worker"},
+	"api":                {runAPI, "the HTTP API"},
+	"worker":             {runWorker, "the Temporal worker"},
+	"migrate":            {runMigrate, "apply database migrations and exit"},
+	"sandbox":            {runSandbox, "a local imitation of Heleket's payout API"},
+	"reconcile":          {runReconcile, "run reconciliation now, print its progress and summary"},
+	"reconcile-schedule": {runReconcileSchedule, "create or update the reconciliation schedule and exit"},
+	"stuck":              {runStuck, "list running payouts in a non-final status for too long, with Temporal UI links"},
+	"healthcheck":        {runHealthcheck, "probe a health URL (for container health checks)"},
+	"bench":              {runBench, "measure payouts against the engine's ceiling (see docs/PERFORMANCE.md)"},
+}
+
+var order = []string{"dev", "api", "worker", "migrate", "sandbox", "reconcile", "reconcile-schedule", "stuck", "healthcheck", "bench"}
 
 func main() {
-	if len(os.Args) < 2 || commands[os.Args[1]].run == nil {
-		usage()
+	var name string
+	if len(os.Args) >= 2 {
+		name = resolve(os.Args[1], os.Stderr)
+	}
+	if commands[name].run == nil {
+		usage(os.Stderr)
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := commands[os.Args[1]].run(ctx, os.Args[2:]); err != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintf(os.Stderr, "payouts %s: %v\n", os.Args[1], err)
+	if err := commands[name].run(ctx, os.Args[2:]); err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintf(os.Stderr, "payouts %s: %v\n", name, err)
 		os.Exit(1)
 	}
 }
 
-func usage() {
-	fmt.Fprintln(os.Stderr, "usage: payouts <command> [flags]\n\ncommands:")
-	for _, name := range order {
-		fmt.Fprintf(os.Stderr, "  %-11s %s\n", name, commands[name].help)
+// resolve maps a deprecated name to its command, with a notice on stderr
+// (not stdout, which scripts may parse).
+func resolve(name string, stderr io.Writer) string {
+	if to, ok := aliases[name]; ok {
+		fmt.Fprintf(stderr, "payouts %s is deprecated: use payouts %s\n", name, to)
+		return to
 	}
-	fmt.Fprintln(os.Stderr, "\nsettings come from the environment; see README.md")
+	return name
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: payouts <command> [flags]\n\ncommands:")
+	for _, name := range order {
+		fmt.Fprintf(w, "  %-18s %s\n", name, commands[name].help)
+	}
+	fmt.Fprintln(w, "\nsettings come from the environment; see README.md")
 }

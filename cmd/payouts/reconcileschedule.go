@@ -5,9 +5,9 @@ import (
 	"os"
 )
 
-// runSchedule creates or updates the reconciliation schedule and exits;
-// the worker does the same at start.
-func runSchedule(ctx context.Context, _ []string) error {
+// runReconcileSchedule creates or updates the reconciliation schedule and
+// exits; the worker does the same at start.
+func runReconcileSchedule(ctx context.Context, _ []string) error {
 	cfg, err := loadCLIConfig(os.Stderr)
 	if err != nil {
 		return err
