@@ -53,6 +53,7 @@ func TestLargePayoutNeedsASecondAdmin(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, testenv.SecondAdmin, events[1].Actor)
 	assert.Equal(t, 2, e.Sandbox.Stats().Creates)
+	checkReplay(t, e, p.ID, "payout_approved")
 }
 
 func TestRejectedAndExpiredPayoutsNeverReachHeleket(t *testing.T) {
@@ -65,6 +66,7 @@ func TestRejectedAndExpiredPayoutsNeverReachHeleket(t *testing.T) {
 	assert.Equal(t, http.StatusConflict, resp.StatusCode, "approval after expiry")
 	assert.Contains(t, refusal.Error, "expired")
 	assert.Zero(t, e.Sandbox.Stats().Calls["/v1/payout"])
+	checkReplay(t, e, expiring.ID, "payout_approval_expired")
 }
 
 func TestRejectAndCancelDecisions(t *testing.T) {
@@ -81,6 +83,8 @@ func TestRejectAndCancelDecisions(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, payout.StatusCancelled, e.WaitFinal(cancelled.ID).Status)
 	assert.Zero(t, e.Sandbox.Stats().Calls["/v1/payout"])
+	checkReplay(t, e, rejected.ID, "payout_approval_rejected")
+	checkReplay(t, e, cancelled.ID, "payout_cancelled")
 }
 
 func TestCancelAfterSubmitIs409(t *testing.T) {

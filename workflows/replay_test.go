@@ -1,9 +1,11 @@
 package workflows_test
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/worker"
 
@@ -11,8 +13,9 @@ import (
 )
 
 // TestReplayRecordedHistories replays histories recorded from real runs
-// (RECORD_HISTORIES=1 go test ./e2e/) so that a change to the workflow that
-// would break payouts already in flight fails here first.
+// (RECORD_HISTORIES=1 go test ./e2e/... -run '<tests that call
+// checkReplay>') so that a change to the workflows that would break runs
+// already in flight fails here first.
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	require.NoError(t, err)
@@ -21,7 +24,52 @@ func TestReplayRecordedHistories(t *testing.T) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			replayer := worker.NewWorkflowReplayer()
 			payoutworker.RegisterWorkflows(replayer)
+			payoutworker.RegisterReconcileWorkflow(replayer)
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})
+	}
+}
+
+// recordedPaths names a recorded history for every path of every
+// workflow, with the end-to-end test that records it ("": recorded by the
+// release before the versions of heleket_calls.go, and kept).
+var recordedPaths = map[string]string{
+	// Payout
+	"payout_webhook_path":                  "./e2e/ -run TestPayoutOverHTTPEndsPaidWithFullAuditTrail",
+	"payout_polling_path":                  "./e2e/ -run TestWebhooksDroppedPayoutEndsPaidByPolling",
+	"payout_rejected_path":                 "./e2e/ -run TestHeleketRefusalEndsRejectedAfterOneCreate",
+	"payout_approved":                      "./e2e/ -run TestLargePayoutNeedsASecondAdmin",
+	"payout_approval_rejected":             "./e2e/ -run TestRejectAndCancelDecisions",
+	"payout_approval_expired":              "./e2e/ -run TestRejectedAndExpiredPayoutsNeverReachHeleket",
+	"payout_cancelled":                     "./e2e/ -run TestRejectAndCancelDecisions",
+	"payout_held_then_cancelled":           "./e2e/ -run TestHeleketsOtherPayoutUnderOurOrderIDIsHeld",
+	"payout_confirmation_retried":          "./e2e/ -run TestFailingConfirmationIsVisibleInState",
+	"payout_continue_as_new_first_run":     "./e2e/ -run TestPollingPayoutContinuesAsNewAndEndsPaid",
+	"payout_continue_as_new_last_run":      "./e2e/ -run TestPollingPayoutContinuesAsNewAndEndsPaid",
+	"before_versions_payout_webhook_path":  "",
+	"before_versions_payout_polling_path":  "",
+	"before_versions_payout_rejected_path": "",
+	// ScheduledPayout and its child
+	"scheduled_payout_started":         "./e2e/ -run TestScheduledPayoutAndItsChildReplay",
+	"scheduled_payout_child":           "./e2e/ -run TestScheduledPayoutAndItsChildReplay",
+	"scheduled_payout_already_started": "./e2e/ -run TestScheduledPayoutAndItsChildReplay",
+	// Reconcile
+	"reconcile_run":                       "./e2e/reconcile/ -run TestReconciliationHistoriesReplay",
+	"reconcile_continue_as_new_first_run": "./e2e/reconcile/ -run TestReconciliationHistoriesReplay",
+	"reconcile_continue_as_new_last_run":  "./e2e/reconcile/ -run TestReconciliationHistoriesReplay",
+	"reconcile_skipped":                   "./e2e/reconcile/ -run TestRunsNeverOverlap",
+	"reconcile_failed":                    "./e2e/reconcile/ -run TestFailedReconciliationHistoryReplays",
+}
+
+// TestEveryPathHasARecordedHistory: a path whose history is missing
+// would replay nothing, and a change that breaks it would go unseen.
+func TestEveryPathHasARecordedHistory(t *testing.T) {
+	for name, by := range recordedPaths {
+		_, err := os.Stat(filepath.Join("testdata", name+".json"))
+		if by == "" {
+			assert.NoError(t, err, "%s was recorded before the versions and cannot be recorded again: restore it from git", name)
+			continue
+		}
+		assert.NoError(t, err, "record %s with RECORD_HISTORIES=1 go test %s", name, by)
 	}
 }

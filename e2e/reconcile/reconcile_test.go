@@ -238,6 +238,7 @@ func TestRunsNeverOverlap(t *testing.T) {
 	skipped := getRun(t, e, res.RunID)
 	assert.Equal(t, reconcile.StatusSkipped, skipped.Status)
 	assert.Equal(t, "held-run", skipped.HeldBy)
+	checkReplay(t, e, run.GetID(), run.GetRunID(), "reconcile_skipped")
 }
 
 func TestRunRoutesRefuseBadInput(t *testing.T) {
