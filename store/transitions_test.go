@@ -80,6 +80,25 @@ func TestDatabaseStatusesAreTheProgramsStatuses(t *testing.T) {
 	assert.ElementsMatch(t, payout.Statuses, columnStatuses(t, s))
 }
 
+// The index reconciliation and the open-payout queries read is predicated
+// on the final statuses by name; a final status it missed would be walked
+// as open forever.
+func TestOpenPayoutsIndexLeavesOutTheFinalStatuses(t *testing.T) {
+	t.Parallel()
+	s := testdb.Open(t)
+	var pred string
+	require.NoError(t, s.Pool().QueryRow(context.Background(), `
+		SELECT pg_get_expr(indpred, indrelid) FROM pg_index
+		WHERE indexrelid = 'payouts_open_idx'::regclass`).Scan(&pred))
+	var final []payout.Status
+	for _, st := range payout.Statuses {
+		if st.Final() {
+			final = append(final, st)
+		}
+	}
+	assert.ElementsMatch(t, final, quotedStatuses(pred), pred)
+}
+
 // candidateNames are the statuses of both sides and a few that neither
 // should know, so that a pair only one side allows cannot hide.
 func candidateNames(t *testing.T, s *store.Store) []payout.Status {
@@ -102,11 +121,18 @@ func columnStatuses(t *testing.T, s *store.Store) []payout.Status {
 		SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c
 		JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
 		WHERE c.conrelid = 'payouts'::regclass AND c.contype = 'c' AND a.attname = 'status'`).Scan(&def))
+	out := quotedStatuses(def)
+	require.NotEmpty(t, out, "no statuses in %s", def)
+	return out
+}
+
+// quotedStatuses reads the names of a constraint or predicate Postgres
+// prints as ARRAY['paid'::text, ...].
+func quotedStatuses(expr string) []payout.Status {
 	var out []payout.Status
-	for _, m := range quoted.FindAllStringSubmatch(def, -1) {
+	for _, m := range quoted.FindAllStringSubmatch(expr, -1) {
 		out = append(out, payout.Status(m[1]))
 	}
-	require.NotEmpty(t, out, "no statuses in %s", def)
 	return out
 }
 
