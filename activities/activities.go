@@ -39,6 +39,8 @@ type Activities struct {
 	CallbackURL string
 	Logger      *slog.Logger
 	Schedules   ScheduleStore // recurring payouts; see scheduled.go
+	// Gate makes a scheduled run's payout: the one payout gate.
+	Gate ScheduleGate
 	// Alerts receives payouts flagged for attention and configuration
 	// errors; nil drops them.
 	Alerts Alerter

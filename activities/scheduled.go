@@ -1,7 +1,6 @@
 package activities
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/store"
 )
@@ -16,7 +16,11 @@ import (
 // ScheduleStore is the part of the store a scheduled run reads.
 type ScheduleStore interface {
 	GetSchedule(ctx context.Context, id string) (store.Schedule, error)
-	DefaultWallet(ctx context.Context, clientID, asset, network string) (store.Wallet, error)
+}
+
+// ScheduleGate makes a run's payout (gate.Gate): the one payout gate.
+type ScheduleGate interface {
+	ScheduledPayout(ctx context.Context, sc store.Schedule, payoutID string) (payout.Payout, error)
 }
 
 // Error types of PrepareScheduledPayout that retrying cannot fix.
@@ -36,10 +40,10 @@ type ScheduledRun struct {
 	ScheduledAt time.Time `json:"scheduled_at"`
 }
 
-// PrepareScheduledPayout builds the payout of one scheduled run from the
-// schedule's stored definition, resolving the client's default wallet now
-// when the schedule has no fixed address, so a wallet change applies to
-// the runs after it.
+// PrepareScheduledPayout makes the payout of one scheduled run from the
+// schedule's stored definition, through the payout gate (which resolves the
+// client's default wallet now when the schedule has no fixed address, so a
+// wallet change applies to the runs after it).
 func (a *Activities) PrepareScheduledPayout(ctx context.Context, run ScheduledRun) (payout.Payout, error) {
 	if a.Schedules == nil {
 		return payout.Payout{}, errors.New("prepare scheduled payout: worker has no schedule store configured")
@@ -52,26 +56,15 @@ func (a *Activities) PrepareScheduledPayout(ctx context.Context, run ScheduledRu
 	if err != nil {
 		return payout.Payout{}, fmt.Errorf("prepare scheduled payout %s: %w", run.PayoutID, err)
 	}
-	address, memo := sc.Address, sc.Memo
-	if address == "" {
-		w, err := a.Schedules.DefaultWallet(ctx, sc.ClientID, sc.Asset, sc.Network)
-		if errors.Is(err, store.ErrNotFound) {
-			return payout.Payout{}, temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("client %s has no default %s wallet on %s", sc.ClientID, sc.Asset, sc.Network),
-				ErrTypeNoDefaultWallet, err)
-		}
-		if err != nil {
-			return payout.Payout{}, fmt.Errorf("prepare scheduled payout %s: %w", run.PayoutID, err)
-		}
-		address, memo = w.Address, cmp.Or(memo, w.Memo)
+	if a.Gate == nil {
+		return payout.Payout{}, errors.New("prepare scheduled payout: worker has no payout gate configured")
 	}
-	status := payout.StatusRequested
-	if sc.NeedsApproval {
-		status = payout.StatusAwaitingApproval
+	p, err := a.Gate.ScheduledPayout(ctx, sc, run.PayoutID)
+	if errors.Is(err, gate.ErrNoDefaultWallet) {
+		return payout.Payout{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNoDefaultWallet, err)
 	}
-	return payout.Payout{
-		ID: run.PayoutID, ClientID: sc.ClientID, Asset: sc.Asset, Network: sc.Network, Amount: sc.Amount,
-		Address: address, Memo: memo, Origin: payout.OriginScheduled, Status: status,
-		IsSubtract: sc.IsSubtract, RequestedBy: sc.CreatedBy,
-	}, nil
+	if err != nil {
+		return payout.Payout{}, fmt.Errorf("prepare scheduled payout %s: %w", run.PayoutID, err)
+	}
+	return p, nil
 }

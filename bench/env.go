@@ -22,15 +22,15 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/heleket-payouts/payouts/activities"
+	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/heleket/sandbox"
 	"github.com/heleket-payouts/payouts/httpapi"
 	"github.com/heleket-payouts/payouts/internal/devtemporal"
 	"github.com/heleket-payouts/payouts/internal/testdb"
-	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/payoutworker"
-	"github.com/heleket-payouts/payouts/starter"
 	"github.com/heleket-payouts/payouts/store"
+	"github.com/heleket-payouts/payouts/usecase"
 	"github.com/heleket-payouts/payouts/workflows"
 )
 
@@ -134,16 +134,14 @@ func (e *env) startWorkers(_ context.Context, o Options) error {
 }
 
 func (e *env) startAPI(ctx context.Context, _ Options) error {
-	inst, err := e.store.Installation(ctx)
+	svc, err := usecase.New(ctx, usecase.Deps{Store: e.store, Temporal: e.client, TaskQueue: productQueue,
+		Timing: workflows.Timing{WebhookWait: webhookWaitBase, PollInitial: time.Second, PollMax: time.Minute},
+		Policy: gate.Policy{FeeFromBalance: true}, Logger: quiet()})
 	if err != nil {
 		return err
 	}
-	e.api.Handler = httpapi.New(httpapi.Deps{
-		Store: e.store, Temporal: e.client, HeleketAPIKey: benchKey, FeeFromBalance: true, Installation: inst.ID,
-		Starter: &starter.Starter{Client: e.client, TaskQueue: productQueue, Installation: inst.ID,
-			Timing: workflows.Timing{WebhookWait: webhookWaitBase, PollInitial: time.Second, PollMax: time.Minute}},
-		AdminTokens: map[string]string{benchAdminName: benchToken}, Limits: payout.Limits{}, Logger: quiet(),
-	})
+	e.api.Handler = httpapi.New(httpapi.Deps{Service: svc, Store: e.store, HeleketAPIKey: benchKey,
+		AdminTokens: map[string]string{benchAdminName: benchToken}, Logger: quiet()})
 	return nil
 }
 

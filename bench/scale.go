@@ -19,11 +19,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/client"
 
 	"github.com/heleket-payouts/payouts/httpapi"
 	"github.com/heleket-payouts/payouts/internal/testdb"
-	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/store"
+	"github.com/heleket-payouts/payouts/usecase"
 )
 
 // ScaleOptions of one scale run (payouts bench -scale).
@@ -184,7 +185,7 @@ func RunScale(ctx context.Context, o ScaleOptions) (res ScaleResult, err error) 
 		Scan(&res.TableMB, &res.IndexesMB); err != nil {
 		return ScaleResult{}, fmt.Errorf("table size: %w", err)
 	}
-	if err := s.startAPI(nil); err != nil {
+	if err := s.startAPI(ctx, nil); err != nil {
 		return ScaleResult{}, err
 	}
 	for _, q := range scaleQueries(o.Rows) {
@@ -217,18 +218,20 @@ func (s *scaleEnv) startDatabase(ctx context.Context, o ScaleOptions) error {
 }
 
 // startAPI serves the product's handler on a loopback port, as the api
-// command does; deps adds what the webhook phase needs.
-func (s *scaleEnv) startAPI(deps *httpapi.Deps) error {
+// command does; tc is the Temporal client the webhook phase needs (nil for
+// the read-only queries).
+func (s *scaleEnv) startAPI(ctx context.Context, tc client.Client) error {
 	if s.api != nil {
 		if err := s.api.Close(); err != nil {
 			return err
 		}
 	}
-	d := httpapi.Deps{Store: s.store, HeleketAPIKey: benchKey, AdminTokens: map[string]string{benchAdminName: benchToken},
-		Limits: payout.Limits{}, Logger: quiet()}
-	if deps != nil {
-		d.Temporal = deps.Temporal
+	svc, err := usecase.New(ctx, usecase.Deps{Store: s.store, Temporal: tc, TaskQueue: idleQueue, Logger: quiet()})
+	if err != nil {
+		return err
 	}
+	d := httpapi.Deps{Service: svc, Store: s.store, HeleketAPIKey: benchKey,
+		AdminTokens: map[string]string{benchAdminName: benchToken}, Logger: quiet()}
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

@@ -14,7 +14,6 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/heleket-payouts/payouts/heleket"
-	"github.com/heleket-payouts/payouts/httpapi"
 	"github.com/heleket-payouts/payouts/internal/devtemporal"
 	"github.com/heleket-payouts/payouts/payout"
 )
@@ -54,7 +53,7 @@ func (s *scaleEnv) webhooks(ctx context.Context, o ScaleOptions) ([]WebhookResul
 		return nil, fmt.Errorf("connect to Temporal: %w", err)
 	}
 	defer c.Close()
-	if err := s.startAPI(&httpapi.Deps{Temporal: c}); err != nil {
+	if err := s.startAPI(ctx, c); err != nil {
 		return nil, err
 	}
 	targets, err := s.webhookTargets(ctx, 2*o.Webhooks)

@@ -17,7 +17,7 @@ func (s *server) requireAdmin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name, ok := s.admin(r.Header.Get("Authorization"))
 		if !ok {
-			s.log.Warn("admin route refused: missing or invalid bearer token", "path", r.URL.Path)
+			s.log.WarnContext(r.Context(), "admin route refused: missing or invalid bearer token", "path", r.URL.Path)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="payouts"`)
 			writeError(w, http.StatusUnauthorized, "missing or invalid bearer token", nil)
 			return

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -27,14 +26,6 @@ func (s *server) batchRoutes(r chi.Router) {
 	r.Get("/payouts/batches/{id}", s.getBatch)
 }
 
-// batchErrorView is the 422 answer: batch-level problems under fields,
-// row problems under rows, keyed by 0-based row index, then field.
-type batchErrorView struct {
-	Error  string                     `json:"error"`
-	Fields payout.FieldErrors         `json:"fields,omitempty"`
-	Rows   map[int]payout.FieldErrors `json:"rows,omitempty"`
-}
-
 // batchView is a batch's progress. Amounts are strings and are summed per
 // asset only: adding USDT to BTC means nothing.
 type batchView struct {
@@ -56,49 +47,23 @@ type batchAssetView struct {
 }
 
 func (s *server) createBatch(w http.ResponseWriter, r *http.Request) {
-	key := r.Header.Get("Idempotency-Key")
 	rows, status, msg := readBatch(w, r)
 	if status != 0 {
 		writeError(w, status, msg, nil)
 		return
 	}
-	valid, batchErrs, rowErrs := batch.Validate(key, rows, s.Limits)
-	if batchErrs.Empty() && len(rowErrs) == 0 && s.answeredAsRepeat(w, r, batch.ID(key), valid) {
-		return
+	created, err := s.Service.CreateBatch(r.Context(), r.Header.Get("Idempotency-Key"), rows, adminName(r.Context()))
+	if created.ID != "" {
+		w.Header().Set("Location", "/payouts/batches/"+created.ID)
 	}
-	payouts, err := s.batchPayouts(r, key, valid, rowErrs)
 	if err != nil {
-		s.batchFailed(w, batch.ID(key), "could not load the clients' wallets", err)
+		s.fail(w, r, "store the batch", err)
 		return
 	}
-	if !batchErrs.Empty() || len(rowErrs) > 0 {
-		writeBatchErrors(w, len(rows), batchErrs, rowErrs)
-		return
+	if created.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
 	}
-	s.storeBatch(w, r, batch.Fingerprint(valid), key, payouts)
-}
-
-// answeredAsRepeat answers a request whose batch exists already, before
-// any wallet is looked up: the stored rows are what counts.
-func (s *server) answeredAsRepeat(w http.ResponseWriter, r *http.Request, id string, valid []payout.Valid) bool {
-	existing, err := s.Store.GetBatch(r.Context(), id)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return false
-	case err != nil:
-		s.batchFailed(w, id, "could not load the batch", err)
-	default:
-		s.answerRepeat(w, r, existing, batch.Fingerprint(valid))
-	}
-	return true
-}
-
-func writeBatchErrors(w http.ResponseWriter, rows int, batchErrs payout.FieldErrors, rowErrs batch.RowErrors) {
-	msg := "invalid batch"
-	if len(rowErrs) > 0 {
-		msg = fmt.Sprintf("invalid batch: %d of %d rows have errors", len(rowErrs), rows)
-	}
-	writeJSON(w, http.StatusUnprocessableEntity, batchErrorView{Error: msg, Fields: batchErrs, Rows: rowErrs})
+	s.writeBatch(w, r, created.ID, http.StatusAccepted)
 }
 
 // readBatch reads a JSON array (the default) or CSV with a header row,
@@ -126,92 +91,19 @@ func readBatch(w http.ResponseWriter, r *http.Request) ([]batch.Row, int, string
 	return rows, 0, ""
 }
 
-// batchPayouts turns valid rows into payouts, filling in default wallets
-// with one query for the whole batch. A row without an address whose
-// client has no default wallet joins rowErrs. Rows already in rowErrs are
-// skipped, but their neighbours are still checked so every problem is
-// reported at once.
-func (s *server) batchPayouts(r *http.Request, key string, valid []payout.Valid, rowErrs batch.RowErrors) ([]payout.Payout, error) {
-	wallets, err := s.Store.DefaultWallets(r.Context(), walletKeys(valid, rowErrs))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]payout.Payout, len(valid))
-	for i, v := range valid {
-		if _, bad := rowErrs[i]; bad {
-			continue
-		}
-		if v.Address == "" {
-			wallet, ok := wallets[store.WalletKey{ClientID: v.ClientID, Asset: v.Asset, Network: v.Network}]
-			if !ok {
-				rowErrs[i] = payout.FieldErrors{payout.FieldAddress: {
-					"no address given and client has no default " + v.Asset + " wallet on " + v.Network}}
-				continue
-			}
-			v.Address, v.Memo = wallet.Address, firstNonEmpty(v.Memo, wallet.Memo)
-		}
-		out[i] = payout.Payout{
-			ID: batch.PayoutID(s.Installation, key, v.ClientID, i), ClientID: v.ClientID, Asset: v.Asset, Network: v.Network,
-			Amount: v.Amount, Address: v.Address, Memo: v.Memo, Origin: payout.OriginBonus,
-			Status: s.initialStatus(v), IsSubtract: s.FeeFromBalance, RequestedBy: adminName(r.Context()),
-		}
-	}
-	return out, nil
-}
-
-func walletKeys(valid []payout.Valid, rowErrs batch.RowErrors) []store.WalletKey {
-	seen := map[store.WalletKey]bool{}
-	var keys []store.WalletKey
-	for i, v := range valid {
-		k := store.WalletKey{ClientID: v.ClientID, Asset: v.Asset, Network: v.Network}
-		if _, bad := rowErrs[i]; bad || v.Address != "" || seen[k] {
-			continue
-		}
-		seen[k] = true
-		keys = append(keys, k)
-	}
-	return keys
-}
-
-// storeBatch records the batch as requested, then starts its workflows.
-func (s *server) storeBatch(w http.ResponseWriter, r *http.Request, fingerprint []byte, key string, payouts []payout.Payout) {
-	b := store.Batch{ID: batch.ID(key), IdempotencyKey: key, Fingerprint: fingerprint,
-		RowCount: len(payouts), RequestedBy: adminName(r.Context())}
-	stored, created, err := s.Store.CreateBatch(r.Context(), b, payouts)
-	if err != nil {
-		s.batchFailed(w, b.ID, "could not store the batch", err)
-		return
-	}
-	if !created {
-		// A concurrent identical request committed first.
-		s.answerRepeat(w, r, stored, fingerprint)
-		return
-	}
-	s.startAndAnswer(w, r, stored.ID, false)
-}
-
-// answerRepeat handles a batch key seen before: the same rows resume
-// (starting whatever a crash left unstarted), different rows are a 409.
-func (s *server) answerRepeat(w http.ResponseWriter, r *http.Request, existing store.Batch, fingerprint []byte) {
-	if !bytes.Equal(existing.Fingerprint, fingerprint) {
-		writeError(w, http.StatusConflict, "Idempotency-Key already used for a different batch", nil)
-		return
-	}
-	s.startAndAnswer(w, r, existing.ID, true)
-}
-
 func (s *server) getBatch(w http.ResponseWriter, r *http.Request) {
-	s.writeBatch(r.Context(), w, chi.URLParam(r, "id"), http.StatusOK)
+	s.writeBatch(w, r, chi.URLParam(r, "id"), http.StatusOK)
 }
 
-func (s *server) writeBatch(ctx context.Context, w http.ResponseWriter, id string, status int) {
-	sum, err := s.Store.BatchSummary(ctx, id)
+func (s *server) writeBatch(w http.ResponseWriter, r *http.Request, id string, status int) {
+	sum, err := s.Store.BatchSummary(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "batch not found", nil)
 		return
 	}
 	if err != nil {
-		s.batchFailed(w, id, "could not load the batch", err)
+		s.log.ErrorContext(r.Context(), "load batch", "batch_id", id, "error", err)
+		writeError(w, http.StatusInternalServerError, "could not load the batch", nil)
 		return
 	}
 	writeJSON(w, status, viewBatch(sum))
@@ -243,9 +135,4 @@ func viewBatch(sum store.BatchSummary) batchView {
 	}
 	v.Done = v.Final == v.Rows
 	return v
-}
-
-func (s *server) batchFailed(w http.ResponseWriter, batchID, msg string, err error) {
-	s.log.Error(msg, "batch_id", batchID, "error", err)
-	writeError(w, http.StatusInternalServerError, msg, nil)
 }

@@ -35,7 +35,7 @@ func (s *server) listPayouts(w http.ResponseWriter, r *http.Request) {
 	}
 	payouts, next, err := s.Store.ListPayouts(r.Context(), f, after, limit)
 	if err != nil {
-		s.log.Error("list payouts", "error", err)
+		s.log.ErrorContext(r.Context(), "list payouts", "error", err)
 		writeError(w, http.StatusInternalServerError, "could not list the payouts", nil)
 		return
 	}
@@ -158,7 +158,7 @@ func (s *server) payoutEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.log.Error("load audit trail", "payout_id", id, "error", err)
+		s.log.ErrorContext(r.Context(), "load audit trail", "payout_id", id, "error", err)
 		writeError(w, http.StatusInternalServerError, "could not load the audit trail", nil)
 		return
 	}

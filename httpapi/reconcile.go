@@ -22,21 +22,15 @@ func (s *server) reconcileRoutes(r chi.Router) {
 // triggerReconciliation runs reconciliation now, or joins the run in
 // progress: triggering twice never makes two runs work at once.
 func (s *server) triggerReconciliation(w http.ResponseWriter, r *http.Request) {
-	if s.Reconciliation == nil {
-		writeError(w, http.StatusServiceUnavailable, "reconciliation is not configured on this API", nil)
-		return
-	}
 	if r.ContentLength != 0 { // -1 is a body of unknown length (chunked)
 		writeError(w, http.StatusBadRequest, "this route takes no request body", nil)
 		return
 	}
-	t, err := s.Reconciliation.Trigger(r.Context(), "admin:"+adminName(r.Context()))
+	t, err := s.Service.TriggerReconciliation(r.Context(), "admin:"+adminName(r.Context()))
 	if err != nil {
-		s.log.Error("trigger reconciliation", "error", err)
-		writeError(w, http.StatusServiceUnavailable, "could not start reconciliation; retry", nil)
+		s.fail(w, r, "start reconciliation", err)
 		return
 	}
-	s.log.Info("reconciliation triggered", "run_id", t.RunID, "workflow_id", t.WorkflowID, "joined", t.Joined)
 	w.Header().Set("Location", "/reconciliation/runs/"+t.RunID)
 	writeJSON(w, http.StatusAccepted, t)
 }
@@ -56,7 +50,7 @@ func (s *server) listRuns(w http.ResponseWriter, r *http.Request) {
 	}
 	runs, err := s.Store.ListRuns(r.Context(), q.get("cursor"), limit+1)
 	if err != nil {
-		s.log.Error("list reconciliation runs", "error", err)
+		s.log.ErrorContext(r.Context(), "list reconciliation runs", "error", err)
 		writeError(w, http.StatusInternalServerError, "could not list reconciliation runs", nil)
 		return
 	}
@@ -97,13 +91,13 @@ func (s *server) getRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.log.Error("load reconciliation run", "run_id", id, "error", err)
+		s.log.ErrorContext(r.Context(), "load reconciliation run", "run_id", id, "error", err)
 		writeError(w, http.StatusInternalServerError, "could not load the reconciliation run", nil)
 		return
 	}
 	found, err := s.Store.Discrepancies(r.Context(), id, 0, maxRunDiscrepancies+1)
 	if err != nil {
-		s.log.Error("load discrepancies", "run_id", id, "error", err)
+		s.log.ErrorContext(r.Context(), "load discrepancies", "run_id", id, "error", err)
 		writeError(w, http.StatusInternalServerError, "could not load the run's discrepancies", nil)
 		return
 	}

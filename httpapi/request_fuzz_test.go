@@ -20,20 +20,37 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/shopspring/decimal"
 
+	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/store"
+	"github.com/heleket-payouts/payouts/usecase"
 )
 
 const fuzzTron = "TQrZ9wBzbfcC3Tj5Jn1YBeRzHnVUxqAbpW"
 
 // createRoute routes a request the way the API does, so chi fills in
-// client_id, and hands it to readCreate: no database, no Temporal.
-func createRoute(s *server, got func(payout.Valid, int, apiError)) http.Handler {
+// client_id, and hands it to readCreate and then to the payout gate's
+// rules, as the create use case does: no database, no Temporal.
+func createRoute(g *gate.Gate, got func(payout.Valid, int, apiError)) http.Handler {
 	r := chi.NewRouter()
 	r.Post("/clients/{client_id}/payout", func(w http.ResponseWriter, r *http.Request) {
-		got(s.readCreate(w, r))
+		req, status, refusal := readCreate(w, r)
+		got(validated(g, req, status, refusal))
 	})
 	return limitBodies(r)
+}
+
+// validated is a decoded request checked by the gate, with the refusal the
+// API would answer.
+func validated(g *gate.Gate, req payout.Request, status int, refusal apiError) (payout.Valid, int, apiError) {
+	if status != 0 {
+		return payout.Valid{}, status, refusal
+	}
+	v, r := g.Validate(req)
+	if r != nil {
+		return payout.Valid{}, http.StatusUnprocessableEntity, createRefusal(&usecase.InvalidError{Message: r.Message, Fields: r.Fields})
+	}
+	return v, 0, apiError{}
 }
 
 func FuzzReadCreate(f *testing.F) {
@@ -66,13 +83,13 @@ func FuzzReadCreate(f *testing.F) {
 		f.Add(s.client, s.key, s.ct, []byte(s.body))
 	}
 	lim := payout.Limits{DefaultMax: decimal.NewFromInt(100000)}
-	s := &server{Deps: Deps{Limits: lim}, log: slog.New(slog.DiscardHandler)}
+	g := &gate.Gate{Policy: gate.Policy{Limits: lim}}
 	f.Fuzz(func(t *testing.T, client, key, ct string, body []byte) {
 		if !validHeader(key) || !validHeader(ct) {
 			return // net/http would refuse these before any handler
 		}
 		called := false
-		h := createRoute(s, func(v payout.Valid, status int, refusal apiError) {
+		h := createRoute(g, func(v payout.Valid, status int, refusal apiError) {
 			called = true
 			checkCreate(t, lim, client, key, body, v, status, refusal)
 		})

@@ -11,39 +11,25 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
-	"github.com/shopspring/decimal"
-	"go.temporal.io/sdk/client"
 
 	"github.com/heleket-payouts/payouts/alert"
 	"github.com/heleket-payouts/payouts/logging"
-	"github.com/heleket-payouts/payouts/payout"
-	"github.com/heleket-payouts/payouts/starter"
 	"github.com/heleket-payouts/payouts/store"
-	"github.com/heleket-payouts/payouts/workflows"
+	"github.com/heleket-payouts/payouts/usecase"
 )
 
 // maxBody bounds every request body; payout requests and webhooks are a
 // few hundred bytes.
 const maxBody = 64 << 10
 
-// Deps is what the API needs from the rest of the service.
+// Deps is what the API needs from the rest of the service: the use cases,
+// and the store for reads.
 type Deps struct {
-	Store          *store.Store
-	Temporal       client.Client
-	Starter        *starter.Starter
-	Limits         payout.Limits
-	AdminTokens    map[string]string // name -> token
-	HeleketAPIKey  string            // verifies webhook signatures
-	WebhookSecret  string            // optional X-Heleket-Signature HMAC
-	FeeFromBalance bool              // Heleket is_subtract
-	// Installation is this database's ID (store.Installation), from which
-	// every payout ID is derived.
-	Installation string
-	// ApprovalThresholds: payouts above their asset's amount wait for a
-	// second admin (four-eyes); assets not listed need no approval.
-	ApprovalThresholds map[string]decimal.Decimal
-	// Reconciliation triggers runs; nil answers 503 on the trigger route.
-	Reconciliation *starter.Reconciliation
+	Service       *usecase.Service
+	Store         *store.Store
+	AdminTokens   map[string]string // name -> token
+	HeleketAPIKey string            // verifies webhook signatures
+	WebhookSecret string            // optional X-Heleket-Signature HMAC
 	// WebhookGuard: source allow-list and rate limit of the webhook route.
 	WebhookGuard WebhookGuard
 	// Alerter posts operational alerts (alert.Poster); nil posts none.
@@ -91,9 +77,9 @@ func New(d Deps) http.Handler {
 		r.Put("/clients/{client_id}/wallets", s.putWallet)
 		r.Get("/clients/{client_id}/wallets", s.listWallets)
 		r.Get("/dashboard/api/admin-stats", s.adminStats)
-		r.Post("/payouts/{id}/cancel", s.decide(workflows.UpdateCancel))
-		r.Post("/payouts/{id}/approve", s.decide(workflows.UpdateApprove))
-		r.Post("/payouts/{id}/reject", s.decide(workflows.UpdateReject))
+		r.Post("/payouts/{id}/cancel", s.decide(usecase.DecideCancel))
+		r.Post("/payouts/{id}/approve", s.decide(usecase.DecideApprove))
+		r.Post("/payouts/{id}/reject", s.decide(usecase.DecideReject))
 		s.batchRoutes(r)
 		s.scheduleRoutes(r)
 		s.reconcileRoutes(r)
@@ -109,13 +95,13 @@ func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
-	checks := map[string]string{"postgres": "ok", "temporal": "ok"}
+	checks := map[string]string{}
 	status := http.StatusOK
-	if err := s.Store.Ping(ctx); err != nil {
-		checks["postgres"], status = err.Error(), http.StatusServiceUnavailable
-	}
-	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		checks["temporal"], status = err.Error(), http.StatusServiceUnavailable
+	for name, err := range s.Service.Ready(ctx) {
+		checks[name] = "ok"
+		if err != nil {
+			checks[name], status = err.Error(), http.StatusServiceUnavailable
+		}
 	}
 	writeJSON(w, status, checks)
 }

@@ -65,7 +65,7 @@ func (s *server) adminStats(w http.ResponseWriter, r *http.Request) {
 	}
 	st, err := s.Store.Stats(r.Context(), from, to)
 	if err != nil {
-		s.log.Error("admin stats", "error", err)
+		s.log.ErrorContext(r.Context(), "admin stats", "error", err)
 		writeError(w, http.StatusInternalServerError, "could not compute the statistics", nil)
 		return
 	}

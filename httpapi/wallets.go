@@ -69,11 +69,11 @@ func (s *server) putWallet(w http.ResponseWriter, r *http.Request) {
 		Memo: valid.Memo, IsDefault: valid.IsDefault,
 	})
 	if err != nil {
-		s.log.Error("save wallet", "client_id", valid.ClientID, "asset", valid.Asset, "network", valid.Network, "error", err)
+		s.log.ErrorContext(r.Context(), "save wallet", "client_id", valid.ClientID, "asset", valid.Asset, "network", valid.Network, "error", err)
 		writeError(w, http.StatusInternalServerError, "could not save the wallet", nil)
 		return
 	}
-	s.log.Info("wallet saved", "client_id", stored.ClientID, "asset", stored.Asset, "network", stored.Network,
+	s.log.InfoContext(r.Context(), "wallet saved", "client_id", stored.ClientID, "asset", stored.Asset, "network", stored.Network,
 		"default", stored.IsDefault, "by", adminName(r.Context()))
 	writeJSON(w, http.StatusOK, walletViewOf(stored))
 }
@@ -86,7 +86,7 @@ func (s *server) listWallets(w http.ResponseWriter, r *http.Request) {
 	}
 	wallets, err := s.Store.ListWallets(r.Context(), clientID)
 	if err != nil {
-		s.log.Error("list wallets", "client_id", clientID, "error", err)
+		s.log.ErrorContext(r.Context(), "list wallets", "client_id", clientID, "error", err)
 		writeError(w, http.StatusInternalServerError, "could not load the wallets", nil)
 		return
 	}

@@ -11,14 +11,10 @@ import (
 	"sync"
 	"time"
 
-	"go.temporal.io/api/serviceerror"
-
 	"github.com/heleket-payouts/payouts/alert"
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/metrics"
-	"github.com/heleket-payouts/payouts/payout"
-	"github.com/heleket-payouts/payouts/store"
-	"github.com/heleket-payouts/payouts/workflows"
+	"github.com/heleket-payouts/payouts/usecase"
 )
 
 // webhook takes Heleket's status callbacks: verify, store in the inbox,
@@ -94,87 +90,55 @@ func looseHook(raw []byte) heleket.Webhook {
 // never linked to a payout and never signalled, and answers 200 so that
 // Heleket stops resending it.
 func (s *server) ignoreWebhook(w http.ResponseWriter, r *http.Request, raw []byte, hook heleket.Webhook) {
-	got, ok := s.storeWebhook(w, r, raw, hook, true)
+	typ := strconv.Quote(firstRunes(hook.Type, 32))
+	in, ok := s.ingest(w, r, usecase.Webhook{Raw: raw, Hook: hook, NotPayout: true, Note: "not a payout webhook (type " + typ + ")"})
 	if !ok {
 		return
 	}
-	typ := strconv.Quote(firstRunes(hook.Type, 32))
-	s.log.InfoContext(r.Context(), "webhook of another type stored and ignored", "type", typ, "order_id", hook.OrderID, "inbox_id", got.ID)
+	s.log.InfoContext(r.Context(), "webhook of another type stored and ignored", "type", typ, "order_id", hook.OrderID, "inbox_id", in.InboxID)
 	metrics.WebhookReceived(metrics.WebhookIgnoredType)
-	s.finish(w, r, got.ID, "not a payout webhook (type "+typ+")", "ignored")
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ignored"})
 }
 
 func (s *server) takeWebhook(w http.ResponseWriter, r *http.Request, raw []byte, hook heleket.Webhook) {
-	got, ok := s.storeWebhook(w, r, raw, hook, false)
+	in, ok := s.ingest(w, r, usecase.Webhook{Raw: raw, Hook: hook})
 	if !ok {
 		return
 	}
-	if got.PayoutID == "" {
-		s.log.WarnContext(r.Context(), "webhook for an unknown order_id stored", "order_id", hook.OrderID, "inbox_id", got.ID)
+	switch in.Outcome {
+	case usecase.WebhookUnknown:
+		s.log.WarnContext(r.Context(), "webhook for an unknown order_id stored", "order_id", hook.OrderID, "inbox_id", in.InboxID)
 		metrics.WebhookReceived(metrics.WebhookUnknown)
-		s.finish(w, r, got.ID, "unknown order_id", "unknown order_id")
-		return
+		writeJSON(w, http.StatusOK, map[string]string{"status": "unknown order_id"})
+	default:
+		metrics.WebhookReceived(metrics.WebhookOK)
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}
-	logPayout(r, got.PayoutID)
-	if err := s.signal(r, got.PayoutID, hook); err != nil {
-		s.log.ErrorContext(r.Context(), "webhook: signal workflow", "error", err)
-		metrics.WebhookReceived(metrics.WebhookError)
-		writeError(w, http.StatusServiceUnavailable, "try again", nil)
-		return
-	}
-	metrics.WebhookReceived(metrics.WebhookOK)
-	s.finish(w, r, got.ID, "", "ok")
 }
 
-// storeWebhook puts a verified webhook in the inbox. ok is false when it
-// has answered already: a storage failure, or a duplicate of a webhook
-// that was handled.
-func (s *server) storeWebhook(w http.ResponseWriter, r *http.Request, raw []byte, hook heleket.Webhook, notPayout bool) (store.Received, bool) {
+// ingest hands a verified webhook to the use case. ok is false when it
+// has answered already: a duplicate of a webhook that was handled, or a
+// failure, answered 503 so that Heleket resends.
+func (s *server) ingest(w http.ResponseWriter, r *http.Request, wh usecase.Webhook) (usecase.Ingested, bool) {
 	// The body verified, so its key can be computed; should that ever
 	// fail, the raw body is the key, as before.
-	key, _ := heleket.WebhookDedupeKey(raw, s.HeleketAPIKey)
-	got, err := s.Store.InsertWebhook(r.Context(), store.InboxEntry{
-		Body: raw, Verified: true, OrderID: hook.OrderID, HeleketUUID: hook.UUID, Status: hook.Status, DedupeKey: key,
-		NotPayout: notPayout,
-	})
+	wh.DedupeKey, _ = heleket.WebhookDedupeKey(wh.Raw, s.HeleketAPIKey)
+	in, err := s.Service.IngestWebhook(r.Context(), wh)
+	if in.PayoutID != "" {
+		logPayout(r, in.PayoutID)
+	}
 	if err != nil {
-		s.log.ErrorContext(r.Context(), "webhook: store in inbox", "order_id", hook.OrderID, "error", err)
+		s.log.ErrorContext(r.Context(), "webhook not handled", "order_id", wh.Hook.OrderID, "error", err)
 		metrics.WebhookReceived(metrics.WebhookError)
 		writeError(w, http.StatusServiceUnavailable, "try again", nil)
-		return store.Received{}, false
+		return in, false
 	}
-	if got.Duplicate && got.Processed {
+	if in.Outcome == usecase.WebhookDuplicate {
 		metrics.WebhookReceived(metrics.WebhookDuplicate)
 		writeJSON(w, http.StatusOK, map[string]string{"status": "duplicate"})
-		return store.Received{}, false
+		return in, false
 	}
-	return got, true
-}
-
-// signal wakes the workflow. A workflow that has already finished needs
-// nothing more: its payout is final, and reconciliation covers the rest.
-func (s *server) signal(r *http.Request, payoutID string, hook heleket.Webhook) error {
-	err := s.Temporal.SignalWorkflow(r.Context(), payout.WorkflowID(payoutID), "",
-		workflows.SignalHeleketUpdate, payout.UpdateFromWebhook(hook))
-	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
-		s.log.InfoContext(r.Context(), "webhook for a payout whose workflow is closed", "payout_id", payoutID)
-		return nil
-	}
-	return err
-}
-
-// finish marks the inbox row processed and answers 200. If the mark fails
-// the answer is 503, so Heleket resends and the resend marks it: a 200
-// would leave the row looking unhandled for ever. Handling twice is
-// harmless (the workflow drops a repeated status).
-func (s *server) finish(w http.ResponseWriter, r *http.Request, id int64, note, status string) {
-	if err := s.Store.MarkWebhookProcessed(r.Context(), id, note); err != nil {
-		s.log.ErrorContext(r.Context(), "webhook: mark processed", "inbox_id", id, "error", err)
-		writeError(w, http.StatusServiceUnavailable, "try again", nil)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": status})
+	return in, true
 }
 
 // firstRunes keeps at most n characters of s, for values that reach logs

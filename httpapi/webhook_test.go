@@ -22,6 +22,7 @@ import (
 	"github.com/heleket-payouts/payouts/internal/metricstest"
 	"github.com/heleket-payouts/payouts/internal/testdb"
 	"github.com/heleket-payouts/payouts/payout"
+	"github.com/heleket-payouts/payouts/usecase"
 	"github.com/heleket-payouts/payouts/workflows"
 )
 
@@ -104,7 +105,9 @@ func TestWebhooksOfOtherTypesAreStoredAnsweredAndNeverSignalled(t *testing.T) {
 		Origin: payout.OriginManual, RequestedBy: "alice"}, "alice", nil)
 	require.NoError(t, err)
 	temporal := &signalRecorder{}
-	srv := httptest.NewServer(httpapi.New(httpapi.Deps{Store: st, Temporal: temporal, HeleketAPIKey: hookKey,
+	svc, err := usecase.New(ctx, usecase.Deps{Store: st, Temporal: temporal, TaskQueue: "payouts-hook-types"})
+	require.NoError(t, err)
+	srv := httptest.NewServer(httpapi.New(httpapi.Deps{Service: svc, Store: st, HeleketAPIKey: hookKey,
 		Logger: slog.New(slog.DiscardHandler)}))
 	defer srv.Close()
 	hc := checkedHTTP(t)

@@ -8,6 +8,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/workflows"
 )
@@ -31,7 +32,7 @@ func (s *Starter) Running(ctx context.Context, payoutID string) (bool, error) {
 // Resume starts the payout's workflow again from its stored record; a
 // running workflow is joined instead (see Options).
 func (s *Starter) Resume(ctx context.Context, p payout.Payout) error {
-	_, err := s.Start(ctx, p)
+	_, err := s.Start(ctx, p, gate.FromRestart)
 	return err
 }
 

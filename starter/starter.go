@@ -35,6 +35,14 @@ type Starter struct {
 	// DataConverter reads the memo of a running workflow; the client's
 	// own (with the payload codec, when on). Nil means the SDK's default.
 	DataConverter converter.DataConverter
+	// Gate admits every start (gate.Gate.Admit): no payout workflow starts
+	// without it.
+	Gate Admitter
+}
+
+// Admitter is the payout gate's admission of a stored payout.
+type Admitter interface {
+	Admit(ctx context.Context, p payout.Payout, from string) error
 }
 
 // ConflictError says a workflow with the payout's ID is running for a
@@ -73,10 +81,17 @@ func (s *Starter) Input(p payout.Payout) workflows.PayoutInput {
 	return workflows.PayoutInput{Payout: p, Timing: s.Timing, Persisted: true}
 }
 
-// Start starts the payout's workflow, or joins the one already running when
-// it is this payout's. A running workflow of another payout under the same
-// ID is a *ConflictError.
-func (s *Starter) Start(ctx context.Context, p payout.Payout) (client.WorkflowRun, error) {
+// Start starts the payout's workflow once the gate admits it (from names
+// the origin: gate.From*), or joins the one already running when it is
+// this payout's. A running workflow of another payout under the same ID is
+// a *ConflictError.
+func (s *Starter) Start(ctx context.Context, p payout.Payout, from string) (client.WorkflowRun, error) {
+	if s.Gate == nil {
+		return nil, fmt.Errorf("start workflow for payout %s: the starter has no payout gate", p.ID)
+	}
+	if err := s.Gate.Admit(ctx, p, from); err != nil {
+		return nil, fmt.Errorf("start workflow for payout %s: %w", p.ID, err)
+	}
 	run, err := s.Client.ExecuteWorkflow(ctx, s.Options(p), workflows.PayoutWorkflowName, s.Input(p))
 	var running *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &running) {

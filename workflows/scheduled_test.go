@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/heleket-payouts/payouts/activities"
+	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/payoutworker"
@@ -43,6 +44,10 @@ func (f *fakeSchedules) DefaultWallet(context.Context, string, string, string) (
 	return *f.wallet, nil
 }
 
+func (f *fakeSchedules) DefaultWallets(context.Context, []store.WalletKey) (map[store.WalletKey]store.Wallet, error) {
+	return nil, errors.New("a schedule run reads one wallet")
+}
+
 var scheduledAt = time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
 
 const scheduleID = "payout-schedule-42-monthly"
@@ -59,7 +64,7 @@ func newScheduledRun(t *testing.T, sched *fakeSchedules, withTime bool) *schedul
 	r := &scheduledRun{env: ts.NewTestWorkflowEnvironment(), store: newFakeStore(),
 		heleket: &fakeHeleket{infos: []string{heleket.StatusPaid}}}
 	payoutworker.Register(r.env, &activities.Activities{Store: r.store, Heleket: r.heleket,
-		Schedules: sched, CallbackURL: "http://api/payouts/webhook"})
+		Schedules: sched, Gate: &gate.Gate{Wallets: sched}, CallbackURL: "http://api/payouts/webhook"})
 	if withTime {
 		r.env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(
 			temporal.NewSearchAttributeKeyTime("TemporalScheduledStartTime").ValueSet(scheduledAt)))

@@ -14,12 +14,13 @@ import (
 	"github.com/heleket-payouts/payouts/activities"
 	"github.com/heleket-payouts/payouts/alert"
 	"github.com/heleket-payouts/payouts/config"
+	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/httpapi"
 	"github.com/heleket-payouts/payouts/metrics"
 	"github.com/heleket-payouts/payouts/payoutworker"
-	"github.com/heleket-payouts/payouts/starter"
 	"github.com/heleket-payouts/payouts/store"
+	"github.com/heleket-payouts/payouts/usecase"
 	"github.com/heleket-payouts/payouts/workflows"
 )
 
@@ -61,38 +62,36 @@ func timingOf(cfg config.Config) workflows.Timing {
 		ApprovalTimeout: cfg.ApprovalTimeout}
 }
 
-// newStarter starts payout workflows under this installation's identity,
-// read from the database, and decodes memos with the client's codec.
-func newStarter(cfg config.Config, st *store.Store, tc client.Client) (*starter.Starter, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	inst, err := st.Installation(ctx)
+// newService is the composition root: the use cases, the payout gate and
+// the starter, from the configuration. The API and the worker (and the
+// tests and the benchmark, through usecase.New) are built on it.
+func newService(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logger) (*usecase.Service, error) {
+	limits, err := cfg.Limits()
 	if err != nil {
 		return nil, err
 	}
-	s := &starter.Starter{Client: tc, TaskQueue: cfg.TemporalTaskQueue, Timing: timingOf(cfg),
-		Installation: inst.ID, LegacyBefore: inst.CreatedAt}
+	thresholds, err := cfg.Thresholds()
+	if err != nil {
+		return nil, err
+	}
+	d := usecase.Deps{Store: st, Temporal: tc, TaskQueue: cfg.TemporalTaskQueue, Timing: timingOf(cfg),
+		Policy:         gate.Policy{Limits: limits, ApprovalThresholds: thresholds, FeeFromBalance: cfg.FeeFromBalance},
+		ReconcileEvery: cfg.ReconcileEvery, ReconcileLeaseTTL: activities.DefaultLeaseTTL, Logger: log}
 	c, err := cfg.Codec()
 	if err != nil {
 		return nil, err
 	}
 	if c != nil {
-		s.DataConverter = c.DataConverter()
+		d.DataConverter = c.DataConverter()
 	}
-	return s, nil
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return usecase.New(ctx, d)
 }
 
 // newAPI builds the HTTP handler from the configuration.
 func newAPI(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logger) (http.Handler, error) {
-	limits, err := cfg.Limits()
-	if err != nil {
-		return nil, err
-	}
 	tokens, err := config.ParseAdminTokens(cfg.AdminTokens)
-	if err != nil {
-		return nil, err
-	}
-	thresholds, err := cfg.Thresholds()
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +102,7 @@ func newAPI(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
-	starts, err := newStarter(cfg, st, tc)
+	svc, err := newService(cfg, st, tc, log)
 	if err != nil {
 		return nil, err
 	}
@@ -112,16 +111,9 @@ func newAPI(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logg
 		return nil, err
 	}
 	api := httpapi.New(httpapi.Deps{
-		Store: st, Temporal: tc, Limits: limits, AdminTokens: tokens, Installation: starts.Installation,
-		Starter:            starts,
-		HeleketAPIKey:      cfg.HeleketAPIKey,
-		WebhookSecret:      cfg.HeleketWebhookSecret,
-		FeeFromBalance:     cfg.FeeFromBalance,
-		ApprovalThresholds: thresholds,
-		Reconciliation:     newReconciliation(cfg, st, tc),
-		WebhookGuard:       guard,
-		Alerter:            alerts,
-		Logger:             log,
+		Service: svc, Store: st, AdminTokens: tokens,
+		HeleketAPIKey: cfg.HeleketAPIKey, WebhookSecret: cfg.HeleketWebhookSecret,
+		WebhookGuard: guard, Alerter: alerts, Logger: log,
 	})
 	return withOps(cfg, api, tokens)
 }
@@ -135,12 +127,16 @@ func newWorker(cfg config.Config, st *store.Store, tc client.Client, log *slog.L
 	if err != nil {
 		return nil, fmt.Errorf("heleket client: %w", err)
 	}
-	rec, err := newReconciler(cfg, st, tc, hc, log)
+	svc, err := newService(cfg, st, tc, log)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := newReconciler(cfg, st, svc, hc, log)
 	if err != nil {
 		return nil, err
 	}
 	acts := &activities.Activities{Store: st, Heleket: hc, CallbackURL: cfg.CallbackURL(), Logger: log, Schedules: st,
-		Alerts: rec.Alerts}
+		Gate: svc.Gate(), Alerts: rec.Alerts}
 	w := payoutworker.New(tc, cfg.TemporalTaskQueue, acts, worker.Options{})
 	payoutworker.RegisterReconciliation(w, rec)
 	return w, nil

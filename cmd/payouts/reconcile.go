@@ -19,11 +19,12 @@ import (
 	"github.com/heleket-payouts/payouts/reconcile"
 	"github.com/heleket-payouts/payouts/starter"
 	"github.com/heleket-payouts/payouts/store"
+	"github.com/heleket-payouts/payouts/usecase"
 	"github.com/heleket-payouts/payouts/workflows"
 )
 
 // newReconciler builds the reconciliation activities from the configuration.
-func newReconciler(cfg config.Config, st *store.Store, tc client.Client, hc *heleket.Client, log *slog.Logger) (*activities.Reconciler, error) {
+func newReconciler(cfg config.Config, st *store.Store, svc *usecase.Service, hc *heleket.Client, log *slog.Logger) (*activities.Reconciler, error) {
 	poster, err := alert.New(cfg.AlertWebhookURL, alert.DefaultTimeout)
 	if err != nil {
 		return nil, err
@@ -31,13 +32,9 @@ func newReconciler(cfg config.Config, st *store.Store, tc client.Client, hc *hel
 	if !poster.Enabled() {
 		log.Info("ALERT_WEBHOOK_URL is empty: discrepancies are recorded but not alerted")
 	}
-	starts, err := newStarter(cfg, st, tc)
-	if err != nil {
-		return nil, err
-	}
 	return &activities.Reconciler{
 		Store: st, Heleket: hc, Alerts: poster, Logger: log,
-		Workflows: starts,
+		Workflows: svc.Workflows(), // its restarts pass the payout gate
 		Settings: activities.ReconcileSettings{
 			Overlap: cfg.ReconcileOverlap, Lookback: cfg.ReconcileLookback, StuckAfter: cfg.StuckAfter,
 		},

@@ -7,20 +7,16 @@ import (
 
 	"github.com/heleket-payouts/payouts/activities"
 	"github.com/heleket-payouts/payouts/alert"
-	"github.com/heleket-payouts/payouts/starter"
 )
 
-// setupReconciliation wires reconciliation to this environment. Schedule
-// and manual workflow IDs carry the task queue, because every test of a
-// package shares one Temporal namespace.
+// setupReconciliation wires reconciliation's activities to this
+// environment; its schedule and manual workflow IDs carry the task queue
+// (newService), because every test of a package shares one namespace.
 func (e *Env) setupReconciliation(opts Options) {
 	poster, err := alert.New(opts.AlertWebhookURL, alert.DefaultTimeout)
 	require.NoError(e.T, err)
 	e.Rec = &activities.Reconciler{Store: e.Store, Heleket: e.Heleket, Workflows: e.Starter, Alerts: poster,
 		Settings: opts.Reconcile, Logger: quietLogger()}
-	e.Reconciliation = &starter.Reconciliation{Client: e.Temporal, Store: e.Store, TaskQueue: e.TaskQueue,
-		Every: reconcileEvery, LeaseTTL: activities.DefaultLeaseTTL,
-		ScheduleID: "payout-reconciliation-" + e.TaskQueue, ManualID: "payout-reconciliation-manual-" + e.TaskQueue}
 }
 
 // reconcileEvery is long enough that a test never sees a scheduled run it

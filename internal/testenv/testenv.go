@@ -25,16 +25,17 @@ import (
 
 	"github.com/heleket-payouts/payouts/activities"
 	"github.com/heleket-payouts/payouts/codec"
+	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/heleket/sandbox"
 	"github.com/heleket-payouts/payouts/httpapi"
 	"github.com/heleket-payouts/payouts/internal/devtemporal"
 	"github.com/heleket-payouts/payouts/internal/testdb"
 	"github.com/heleket-payouts/payouts/metrics"
-	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/payoutworker"
 	"github.com/heleket-payouts/payouts/starter"
 	"github.com/heleket-payouts/payouts/store"
+	"github.com/heleket-payouts/payouts/usecase"
 	"github.com/heleket-payouts/payouts/workflows"
 )
 
@@ -113,6 +114,9 @@ type Env struct {
 	API       *httptest.Server
 	TaskQueue string
 	Starter   *starter.Starter
+	// Service is the application layer, built with usecase.New as the
+	// binary builds it.
+	Service *usecase.Service
 	// Installation is the database's installation ID, from which payout
 	// IDs derive.
 	Installation string
@@ -149,24 +153,18 @@ func New(t *testing.T, opts Options) *Env {
 	// Two environments of one test are two installations: each has its
 	// own queue, as two deployments sharing a namespace must.
 	e.TaskQueue = fmt.Sprintf("payouts-%s-%d", hex.EncodeToString(sum[:6]), envs.Add(1))
-	inst, err := e.Store.Installation(context.Background())
-	require.NoError(t, err)
-	e.Installation = inst.ID
-	e.Starter = &starter.Starter{Client: e.Temporal, TaskQueue: e.TaskQueue, Timing: timingOr(opts.Timing),
-		Installation: inst.ID}
-	if opts.Codec != nil {
-		e.Starter.DataConverter = opts.Codec.DataConverter()
-	}
+	e.Service = e.newService(opts)
+	e.Installation, e.Starter, e.Reconciliation = e.Service.Installation(), e.Service.Workflows(), e.Service.Reconciliation()
 
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	e.Acts = &activities.Activities{Store: e.Store, Heleket: e.Heleket, Schedules: e.Store, CallbackURL: "http://" + listener.Addr().String() + "/payouts/webhook"}
+	e.Acts = &activities.Activities{Store: e.Store, Heleket: e.Heleket, Schedules: e.Store, Gate: e.Service.Gate(),
+		CallbackURL: "http://" + listener.Addr().String() + "/payouts/webhook"}
 	e.setupReconciliation(opts)
 	e.Acts.Logger, e.Acts.Alerts = e.log, e.Rec.Alerts
 	e.API = httptest.NewUnstartedServer(withOps(opts, httpapi.New(httpapi.Deps{
-		Store: e.Store, Temporal: e.Temporal, Starter: e.Starter, Limits: payout.Limits{}, Installation: e.Installation,
+		Service: e.Service, Store: e.Store,
 		AdminTokens: map[string]string{AdminName: AdminToken, SecondAdmin: SecondAdminToken}, HeleketAPIKey: APIKey,
-		FeeFromBalance: true, ApprovalThresholds: opts.ApprovalThresholds, Reconciliation: e.Reconciliation,
 		WebhookGuard: opts.WebhookGuard, Logger: e.log,
 	})))
 	e.API.Listener.Close()
@@ -192,6 +190,22 @@ func (e *Env) startSandbox(opts Options) {
 	e.Heleket, err = heleket.New(heleket.Config{BaseURL: e.Sandbox.URL(), MerchantID: MerchantID, APIKey: APIKey,
 		HTTPClient: metrics.HeleketHTTPClient()})
 	require.NoError(e.T, err)
+}
+
+// newService builds the use cases on this environment, as production does
+// (usecase.New), on the environment's own queue and reconciliation IDs.
+func (e *Env) newService(opts Options) *usecase.Service {
+	d := usecase.Deps{Store: e.Store, Temporal: e.Temporal, TaskQueue: e.TaskQueue, Timing: timingOr(opts.Timing),
+		Policy:         gate.Policy{ApprovalThresholds: opts.ApprovalThresholds, FeeFromBalance: true},
+		ReconcileEvery: reconcileEvery, ReconcileLeaseTTL: activities.DefaultLeaseTTL, Logger: e.log}
+	d.ReconcileIDs.Schedule = "payout-reconciliation-" + e.TaskQueue
+	d.ReconcileIDs.Manual = "payout-reconciliation-manual-" + e.TaskQueue
+	if opts.Codec != nil {
+		d.DataConverter = opts.Codec.DataConverter()
+	}
+	svc, err := usecase.New(context.Background(), d)
+	require.NoError(e.T, err)
+	return svc
 }
 
 // StartWorker starts a worker on the environment's task queue.

@@ -1,0 +1,42 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/heleket-payouts/payouts/payout"
+	"github.com/heleket-payouts/payouts/usecase"
+)
+
+// useCaseError is an answer to a failed use case: the one place where the
+// application layer's errors become HTTP statuses.
+type useCaseError struct {
+	Error  string                     `json:"error"`
+	Fields payout.FieldErrors         `json:"fields,omitempty"`
+	Rows   map[int]payout.FieldErrors `json:"rows,omitempty"`
+}
+
+// fail answers err. what says what was being done, for the log and for
+// the answer to an error no use case names (a 500).
+func (s *server) fail(w http.ResponseWriter, r *http.Request, what string, err error) {
+	var (
+		nf      *usecase.NotFoundError
+		taken   *usecase.ConflictError
+		invalid *usecase.InvalidError
+		down    *usecase.UnavailableError
+	)
+	switch {
+	case errors.As(err, &nf):
+		writeError(w, http.StatusNotFound, nf.Error(), nil)
+	case errors.As(err, &taken):
+		writeError(w, http.StatusConflict, taken.Reason, nil)
+	case errors.As(err, &invalid):
+		writeJSON(w, http.StatusUnprocessableEntity, useCaseError{Error: invalid.Message, Fields: invalid.Fields, Rows: invalid.Rows})
+	case errors.As(err, &down):
+		s.log.ErrorContext(r.Context(), what, "error", err)
+		writeError(w, http.StatusServiceUnavailable, down.Message, nil)
+	default:
+		s.log.ErrorContext(r.Context(), what, "error", err)
+		writeError(w, http.StatusInternalServerError, "could not "+what, nil)
+	}
+}

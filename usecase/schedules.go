@@ -1,0 +1,259 @@
+package usecase
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/heleket-payouts/payouts/gate"
+	"github.com/heleket-payouts/payouts/payout"
+	"github.com/heleket-payouts/payouts/schedule"
+	"github.com/heleket-payouts/payouts/store"
+	"github.com/heleket-payouts/payouts/workflows"
+)
+
+// Schedule is a recurring payout: the definition from Postgres, the state
+// from Temporal.
+type Schedule struct {
+	store.Schedule
+	Spec schedule.Spec
+	// State is active or paused, or missing while the Temporal schedule
+	// does not exist (a create that failed half-way: repeat it).
+	State    string
+	Note     string
+	NextRuns []time.Time // none while paused: nothing runs until resumed
+	Runs     int
+}
+
+// CreateSchedule checks the definition, stores it and creates its Temporal
+// schedule. A repeat with the same terms answers the stored schedule
+// (Replayed); other terms under the same name are a conflict.
+func (s *Service) CreateSchedule(ctx context.Context, clientID string, req schedule.Request, actor string) (Schedule, bool, error) {
+	def, spec, fields := schedule.Validate(clientID, req, s.gate.Policy.Limits)
+	if !fields.Empty() {
+		return Schedule{}, false, invalid("invalid payout schedule", fields)
+	}
+	row, err := s.scheduleRow(ctx, def, actor)
+	if err != nil {
+		return Schedule{}, false, err
+	}
+	stored, created, err := s.store.CreateSchedule(ctx, row)
+	if err != nil {
+		return Schedule{}, false, fmt.Errorf("store schedule %s: %w", def.ID, err)
+	}
+	if !created {
+		if err := repeatConflict(stored, row); err != nil {
+			return Schedule{}, false, err
+		}
+	}
+	if err := s.createTemporalSchedule(ctx, def, spec, created); err != nil {
+		return Schedule{}, false, err
+	}
+	s.log.InfoContext(ctx, "payout schedule created", "schedule_id", stored.ID, "created", created)
+	view, err := s.describe(ctx, stored)
+	return view, !created, err
+}
+
+// scheduleRow checks the default wallet exists when no address is given
+// (each run looks it up again through the gate) and fills in what the
+// policy decides: the fee policy and whether runs need a second admin.
+func (s *Service) scheduleRow(ctx context.Context, def schedule.Definition, actor string) (store.Schedule, error) {
+	if def.Address == "" {
+		_, err := s.store.DefaultWallet(ctx, def.ClientID, def.Asset, def.Network)
+		if errors.Is(err, store.ErrNotFound) {
+			r := gate.NoDefaultWallet(def.Asset, def.Network)
+			return store.Schedule{}, invalid(r.Message, r.Fields)
+		}
+		if err != nil {
+			return store.Schedule{}, fmt.Errorf("load default wallet of client %s: %w", def.ClientID, err)
+		}
+	}
+	spec, err := json.Marshal(def.Spec)
+	if err != nil {
+		return store.Schedule{}, fmt.Errorf("encode schedule spec: %w", err)
+	}
+	return store.Schedule{
+		ID: def.ID, ClientID: def.ClientID, Name: def.Name, Asset: def.Asset, Network: def.Network,
+		Amount: def.Amount, Address: def.Address, Memo: def.Memo, IsSubtract: s.gate.Policy.FeeFromBalance,
+		NeedsApproval: s.gate.NeedsApproval(def.Asset, def.Amount), Spec: spec, CreatedBy: actor,
+	}, nil
+}
+
+// repeatConflict compares a repeated create with the stored schedule: the
+// same terms are a replay, anything else a conflict. A deleted schedule's
+// name is not reused, because its ID is part of the payout IDs of its runs.
+func repeatConflict(stored, req store.Schedule) error {
+	if stored.DeletedAt != nil {
+		return conflict("a deleted schedule had this name; choose another name")
+	}
+	var a, b schedule.Spec
+	same := json.Unmarshal(stored.Spec, &a) == nil && json.Unmarshal(req.Spec, &b) == nil && a == b &&
+		stored.Asset == req.Asset && stored.Network == req.Network && stored.Amount.Equal(req.Amount) &&
+		stored.Address == req.Address && stored.Memo == req.Memo
+	if !same {
+		return conflict("a schedule with this name already exists with other terms")
+	}
+	return nil
+}
+
+// createTemporalSchedule creates the Temporal schedule, or finds it there
+// already (a repeat, or a retry after a failure between the two writes).
+// Every scheduled time gets its own run (overlap allowed): runs are
+// independent, and skipping one would skip a payout.
+func (s *Service) createTemporalSchedule(ctx context.Context, def schedule.Definition, spec client.ScheduleSpec, created bool) error {
+	_, err := s.temporal.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:      def.ID,
+		Spec:    spec,
+		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL,
+		Action: &client.ScheduleWorkflowAction{
+			ID:       def.ID, // the scheduler appends each run's time
+			Workflow: workflows.ScheduledPayoutWorkflowName,
+			Args: []any{workflows.ScheduledPayoutInput{ScheduleID: def.ID, ClientID: def.ClientID,
+				Timing: s.starter.Timing, Installation: s.Installation()}},
+			TaskQueue: s.starter.TaskQueue,
+			TypedSearchAttributes: temporal.NewSearchAttributes(
+				workflows.AttrClientID.ValueSet(def.ClientID), workflows.AttrOrigin.ValueSet(string(payout.OriginScheduled))),
+			StaticSummary: fmt.Sprintf("%s %s on %s for client %s — schedule %s",
+				def.Asset, def.Amount, def.Network, def.ClientID, def.Name),
+		},
+		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.AttrClientID.ValueSet(def.ClientID)),
+	})
+	if err == nil || errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		return nil
+	}
+	var refused *serviceerror.InvalidArgument
+	if errors.As(err, &refused) && created {
+		// Temporal refused what validation let through: leave nothing
+		// behind, so the corrected request is not a conflict.
+		if perr := s.store.PurgeSchedule(ctx, def.ID); perr != nil {
+			s.log.ErrorContext(ctx, "purge refused schedule", "schedule_id", def.ID, "error", perr)
+		}
+		msg := "Temporal refused the schedule: " + refused.Message
+		return invalid(msg, payout.FieldErrors{schedule.FieldSpec: {msg}})
+	}
+	s.log.ErrorContext(ctx, "create Temporal schedule", "schedule_id", def.ID, "error", err)
+	return unavailable("schedule recorded but not active yet; repeat the request", err)
+}
+
+// ListSchedules returns the client's schedules with their state.
+func (s *Service) ListSchedules(ctx context.Context, clientID string) ([]Schedule, error) {
+	rows, err := s.store.ListSchedules(ctx, clientID)
+	if err != nil {
+		return nil, fmt.Errorf("list schedules of client %s: %w", clientID, err)
+	}
+	out := make([]Schedule, 0, len(rows))
+	for _, sc := range rows {
+		v, err := s.describe(ctx, sc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// GetSchedule returns the client's schedule, unless deleted.
+func (s *Service) GetSchedule(ctx context.Context, clientID, id string) (Schedule, error) {
+	sc, err := s.clientSchedule(ctx, clientID, id, false)
+	if err != nil {
+		return Schedule{}, err
+	}
+	return s.describe(ctx, sc)
+}
+
+// SetPaused pauses or resumes a schedule; either is idempotent in Temporal.
+func (s *Service) SetPaused(ctx context.Context, clientID, id string, pause bool, actor string) (Schedule, error) {
+	sc, err := s.clientSchedule(ctx, clientID, id, false)
+	if err != nil {
+		return Schedule{}, err
+	}
+	h := s.temporal.ScheduleClient().GetHandle(ctx, sc.ID)
+	if pause {
+		err = h.Pause(ctx, client.SchedulePauseOptions{Note: "paused by " + actor})
+	} else {
+		err = h.Unpause(ctx, client.ScheduleUnpauseOptions{Note: "resumed by " + actor})
+	}
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return Schedule{}, conflict("the schedule is not active in Temporal yet; repeat the create request")
+	}
+	if err != nil {
+		return Schedule{}, unavailable("could not reach Temporal; retry", err)
+	}
+	s.log.InfoContext(ctx, "payout schedule paused or resumed", "schedule_id", sc.ID, "paused", pause, "actor", actor)
+	return s.describe(ctx, sc)
+}
+
+// DeleteSchedule marks the definition deleted first, so a run that is due
+// meanwhile pays nothing, then deletes the Temporal schedule. Deleting a
+// deleted schedule succeeds again.
+func (s *Service) DeleteSchedule(ctx context.Context, clientID, id string) error {
+	sc, err := s.clientSchedule(ctx, clientID, id, true)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteSchedule(ctx, sc.ID); err != nil {
+		return fmt.Errorf("delete schedule %s: %w", sc.ID, err)
+	}
+	err = s.temporal.ScheduleClient().GetHandle(ctx, sc.ID).Delete(ctx)
+	var nf *serviceerror.NotFound
+	if err != nil && !errors.As(err, &nf) {
+		return unavailable("schedule disabled but not yet removed from Temporal; repeat the request", err)
+	}
+	s.log.InfoContext(ctx, "payout schedule deleted", "schedule_id", sc.ID)
+	return nil
+}
+
+// clientSchedule loads the schedule if it belongs to the client (and,
+// unless deleted is allowed, is not deleted).
+func (s *Service) clientSchedule(ctx context.Context, clientID, id string, deleted bool) (store.Schedule, error) {
+	if owner, _, ok := schedule.ParseID(id); !ok || owner != clientID {
+		return store.Schedule{}, notFound("schedule")
+	}
+	sc, err := s.store.GetSchedule(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && sc.DeletedAt != nil && !deleted) {
+		return store.Schedule{}, notFound("schedule")
+	}
+	if err != nil {
+		return store.Schedule{}, fmt.Errorf("load schedule %s: %w", id, err)
+	}
+	return sc, nil
+}
+
+// describe joins the stored definition with Temporal's description.
+func (s *Service) describe(ctx context.Context, sc store.Schedule) (Schedule, error) {
+	v := Schedule{Schedule: sc, State: "missing", NextRuns: []time.Time{}}
+	if err := json.Unmarshal(sc.Spec, &v.Spec); err != nil {
+		return Schedule{}, fmt.Errorf("decode spec of schedule %s: %w", sc.ID, err)
+	}
+	desc, err := s.temporal.ScheduleClient().GetHandle(ctx, sc.ID).Describe(ctx)
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return v, nil
+	}
+	if err != nil {
+		return Schedule{}, unavailable("could not read the schedule's state from Temporal; retry", err)
+	}
+	v.State = "active"
+	if st := desc.Schedule.State; st != nil {
+		v.Note = st.Note
+		if st.Paused {
+			v.State = "paused"
+		}
+	}
+	v.Runs = desc.Info.NumActions
+	if v.State == "paused" {
+		// Temporal still computes the times a paused schedule would run
+		// at; none of them will happen until it is resumed.
+		return v, nil
+	}
+	v.NextRuns = append(v.NextRuns, desc.Info.NextActionTimes[:min(3, len(desc.Info.NextActionTimes))]...)
+	return v, nil
+}
