@@ -117,10 +117,12 @@ func TestValidateKey(t *testing.T) {
 
 func TestIDs(t *testing.T) {
 	const inst = "0123456789abcdef0123456789abcdef"
-	assert.Equal(t, ID("k"), ID("k"))
-	assert.NotEqual(t, ID("k"), ID("k2"))
-	assert.Len(t, ID("k"), payout.IDLength)
-	assert.True(t, strings.HasPrefix(ID("k"), "bt"))
+	assert.Equal(t, ID(inst, "k"), ID(inst, "k"))
+	assert.NotEqual(t, ID(inst, "k"), ID(inst, "k2"))
+	assert.Len(t, ID(inst, "k"), payout.IDLength)
+	assert.True(t, strings.HasPrefix(ID(inst, "k"), "bt"))
+	assert.NotEqual(t, ID(inst, "k"), ID("fedcba9876543210fedcba9876543210", "k"), "per installation")
+	assert.NotEqual(t, ID(inst, "k"), ID("", "k"), "apart from the IDs before installations")
 
 	assert.Equal(t, PayoutID(inst, "k", "1", 0), PayoutID(inst, "k", "1", 0))
 	assert.NotEqual(t, PayoutID(inst, "k", "1", 0), PayoutID(inst, "k", "1", 1))

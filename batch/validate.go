@@ -68,10 +68,17 @@ func checkKey(errs payout.FieldErrors, key string) {
 	}
 }
 
-// ID is the batch's ID: the same key always names the same batch. The "bt"
-// prefix keeps batch IDs apart from payout IDs ("po") at a glance.
-func ID(key string) string {
-	sum := sha256.Sum256([]byte("batch\x00" + key))
+// ID is the batch's ID (and, as batch-<id>, its workflow's): the same key
+// always names the same batch in one installation, and two installations
+// sharing a Temporal namespace never share one. The "bt" prefix keeps batch
+// IDs apart from payout IDs ("po") at a glance. An empty installation gives
+// the IDs of batches stored before installations existed.
+func ID(installation, key string) string {
+	seed := "batch\x00" + key
+	if installation != "" {
+		seed = "installation:" + installation + "\x00" + seed
+	}
+	sum := sha256.Sum256([]byte(seed))
 	return "bt" + base64.RawURLEncoding.EncodeToString(sum[:])[:payout.IDLength-2]
 }
 

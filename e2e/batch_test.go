@@ -105,7 +105,7 @@ func TestBatchPaysEveryRowOnceAndRepeatsAnswerTheSameBatch(t *testing.T) {
 	resp := postBatch(e, key, "application/json", jsonRows(t, rows))
 	require.Equal(t, http.StatusAccepted, resp.StatusCode)
 	first := testenv.Decode[batchJSON](e, resp)
-	assert.Equal(t, batch.ID(key), first.ID)
+	assert.Equal(t, batch.ID(e.Installation, key), first.ID)
 	assert.Equal(t, "/payouts/batches/"+first.ID, resp.Header.Get("Location"))
 	assert.Equal(t, 4, first.Rows)
 	waitStarted(t, e, first.ID)
@@ -231,18 +231,18 @@ func TestBatchRepeatResumesStartsLostInACrash(t *testing.T) {
 			Network: v.Network, Amount: v.Amount, Address: v.Address, Origin: payout.OriginBonus,
 			Status: payout.StatusRequested, IsSubtract: true, RequestedBy: testenv.AdminName}
 	}
-	_, created, err := e.Store.CreateBatch(context.Background(), store.Batch{ID: batch.ID(key), IdempotencyKey: key,
+	_, created, err := e.Store.CreateBatch(context.Background(), store.Batch{ID: batch.ID(e.Installation, key), IdempotencyKey: key,
 		Fingerprint: batch.Fingerprint(valid), RowCount: len(rows), RequestedBy: testenv.AdminName}, payouts)
 	require.NoError(t, err)
 	require.True(t, created)
-	stored := testenv.Decode[batchJSON](e, e.Do(http.MethodGet, "/payouts/batches/"+batch.ID(key), nil, nil))
+	stored := testenv.Decode[batchJSON](e, e.Do(http.MethodGet, "/payouts/batches/"+batch.ID(e.Installation, key), nil, nil))
 	assert.Equal(t, 2, stored.NotStarted, "stored as requested, nothing started")
 
 	resp := postBatch(e, key, "application/json", jsonRows(t, rows))
 	require.Equal(t, http.StatusAccepted, resp.StatusCode)
 	assert.Equal(t, "true", resp.Header.Get("Idempotent-Replayed"))
-	assert.Equal(t, batch.ID(key), testenv.Decode[batchJSON](e, resp).ID)
-	waitStarted(t, e, batch.ID(key))
+	assert.Equal(t, batch.ID(e.Installation, key), testenv.Decode[batchJSON](e, resp).ID)
+	waitStarted(t, e, batch.ID(e.Installation, key))
 	for _, p := range payouts {
 		assert.Equal(t, payout.StatusPaid, e.WaitFinal(p.ID).Status)
 	}

@@ -46,12 +46,12 @@ func (s *Service) CreateBatch(ctx context.Context, key string, rows []batch.Row,
 	valid, batchErrs, rowErrs := batch.Validate(key, rows, s.gate.Policy.Limits)
 	fingerprint := batch.Fingerprint(valid)
 	if batchErrs.Empty() && len(rowErrs) == 0 {
-		existing, err := s.store.GetBatch(ctx, batch.ID(key))
-		if err == nil {
-			return s.repeatBatch(ctx, existing, fingerprint)
+		existing, found, err := s.storedBatch(ctx, key)
+		if err != nil {
+			return BatchCreated{}, err
 		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return BatchCreated{}, fmt.Errorf("load batch: %w", err)
+		if found {
+			return s.repeatBatch(ctx, existing, fingerprint)
 		}
 	}
 	payouts, err := s.gate.BatchPayouts(ctx, key, valid, rowErrs, actor)
@@ -65,7 +65,7 @@ func (s *Service) CreateBatch(ctx context.Context, key string, rows []batch.Row,
 		}
 		return BatchCreated{}, &InvalidError{Message: msg, Fields: batchErrs, Rows: rowErrs}
 	}
-	b := store.Batch{ID: batch.ID(key), IdempotencyKey: key, Fingerprint: fingerprint, RowCount: len(payouts), RequestedBy: actor}
+	b := store.Batch{ID: batch.ID(s.Installation(), key), IdempotencyKey: key, Fingerprint: fingerprint, RowCount: len(payouts), RequestedBy: actor}
 	stored, created, err := s.store.CreateBatch(ctx, b, payouts)
 	if err != nil {
 		return BatchCreated{}, fmt.Errorf("store batch: %w", err)
@@ -75,6 +75,21 @@ func (s *Service) CreateBatch(ctx context.Context, key string, rows []batch.Row,
 		return s.repeatBatch(ctx, stored, fingerprint)
 	}
 	return BatchCreated{ID: stored.ID}, s.startAndWait(ctx, stored.ID, false)
+}
+
+// storedBatch finds the batch of a key: this installation's, or one stored
+// before installation IDs existed.
+func (s *Service) storedBatch(ctx context.Context, key string) (store.Batch, bool, error) {
+	for _, id := range []string{batch.ID(s.Installation(), key), batch.ID("", key)} {
+		b, err := s.store.GetBatch(ctx, id)
+		if err == nil {
+			return b, true, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return store.Batch{}, false, fmt.Errorf("load batch %s: %w", id, err)
+		}
+	}
+	return store.Batch{}, false, nil
 }
 
 // repeatBatch handles a batch key seen before: the same rows resume
