@@ -75,7 +75,10 @@ func (s *Store) CreateBatch(ctx context.Context, b Batch, payouts []payout.Payou
 			ON CONFLICT DO NOTHING
 			RETURNING `+batchColumns, b.ID, b.IdempotencyKey, b.Fingerprint, b.RowCount, b.RequestedBy))
 		if errors.Is(err, ErrNotFound) {
-			stored, err = scanBatch(tx.QueryRow(ctx, `SELECT `+batchColumns+` FROM payout_batches WHERE id = $1`, b.ID))
+			// The key may name a batch stored under another ID: one from
+			// before installation IDs.
+			stored, err = scanBatch(tx.QueryRow(ctx, `SELECT `+batchColumns+` FROM payout_batches
+				WHERE id = $1 OR idempotency_key = $2 ORDER BY id = $1 DESC LIMIT 1`, b.ID, b.IdempotencyKey))
 			return err
 		}
 		if err != nil {
