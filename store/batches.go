@@ -17,12 +17,14 @@ import (
 // Batch is a stored bonus campaign: the request's identity, not its rows
 // (those are payouts, linked through payout_batch_items).
 type Batch struct {
-	ID             string    `json:"id"`
-	IdempotencyKey string    `json:"-"`
-	Fingerprint    []byte    `json:"-"`
-	RowCount       int       `json:"rows"`
-	RequestedBy    string    `json:"requested_by"`
-	CreatedAt      time.Time `json:"created_at"`
+	ID             string     `json:"id"`
+	IdempotencyKey string     `json:"-"`
+	Fingerprint    []byte     `json:"-"`
+	RowCount       int        `json:"rows"`
+	RequestedBy    string     `json:"requested_by"`
+	State          BatchState `json:"state"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
 }
 
 // BatchGroup is one (asset, status) cell of a batch's progress.
@@ -43,11 +45,11 @@ type BatchSummary struct {
 // uniqueViolation is PostgreSQL's SQLSTATE for a duplicate key.
 const uniqueViolation = "23505"
 
-const batchColumns = `id, idempotency_key, fingerprint, row_count, requested_by, created_at`
+const batchColumns = `id, idempotency_key, fingerprint, row_count, requested_by, state, created_at, updated_at`
 
 func scanBatch(row pgx.Row) (Batch, error) {
 	var b Batch
-	err := row.Scan(&b.ID, &b.IdempotencyKey, &b.Fingerprint, &b.RowCount, &b.RequestedBy, &b.CreatedAt)
+	err := row.Scan(&b.ID, &b.IdempotencyKey, &b.Fingerprint, &b.RowCount, &b.RequestedBy, &b.State, &b.CreatedAt, &b.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Batch{}, ErrNotFound
 	}
@@ -214,7 +216,7 @@ func (s *Store) MarkBatchStarted(ctx context.Context, batchID string, payoutIDs 
 // from one aggregate query. ErrNotFound when there is no such batch.
 func (s *Store) BatchSummary(ctx context.Context, id string) (BatchSummary, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT b.id, b.idempotency_key, b.fingerprint, b.row_count, b.requested_by, b.created_at,
+		SELECT b.id, b.idempotency_key, b.fingerprint, b.row_count, b.requested_by, b.state, b.created_at, b.updated_at,
 			p.asset, p.status, count(*), sum(p.amount)::text, count(*) FILTER (WHERE i.started_at IS NULL)
 		FROM payout_batches b
 			JOIN payout_batch_items i ON i.batch_id = b.id
@@ -245,7 +247,7 @@ func scanSummary(rows pgx.Rows) (BatchSummary, error) {
 			status, amount string
 		)
 		b, g := &r.batch, &r.group
-		if err := row.Scan(&b.ID, &b.IdempotencyKey, &b.Fingerprint, &b.RowCount, &b.RequestedBy, &b.CreatedAt,
+		if err := row.Scan(&b.ID, &b.IdempotencyKey, &b.Fingerprint, &b.RowCount, &b.RequestedBy, &b.State, &b.CreatedAt, &b.UpdatedAt,
 			&g.Asset, &status, &g.Count, &amount, &g.NotStarted); err != nil {
 			return summaryRow{}, err
 		}

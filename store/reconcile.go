@@ -285,7 +285,10 @@ func (s *Store) PayoutsByID(ctx context.Context, ids []string) (map[string]payou
 
 // OpenPayouts returns non-final payouts created before createdBefore, in ID
 // order after afterID. Unlike ListNonFinal it ignores updated_at: a payout
-// that keeps receiving non-final updates can still be stuck.
+// that keeps receiving non-final updates can still be stuck. It leaves out
+// a batch's rows not started yet: their batch workflow starts them, and
+// reconciliation restarting them as lost starts would undo a pause or a
+// cancel of the campaign.
 func (s *Store) OpenPayouts(ctx context.Context, createdBefore time.Time, afterID string, limit int) ([]payout.Payout, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("store: open payouts: limit must be positive, got %d", limit)
@@ -294,6 +297,7 @@ func (s *Store) OpenPayouts(ctx context.Context, createdBefore time.Time, afterI
 		SELECT `+payoutColumns+` FROM payouts
 		WHERE status NOT IN ('paid', 'failed', 'cancelled', 'rejected', 'expired')
 			AND id > $2 AND created_at < $1
+			AND NOT EXISTS (SELECT 1 FROM payout_batch_items i WHERE i.payout_id = payouts.id AND i.started_at IS NULL)
 		ORDER BY id
 		LIMIT $3`, createdBefore, afterID, limit)
 	if err != nil {

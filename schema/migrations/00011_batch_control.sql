@@ -1,0 +1,69 @@
+-- +goose Up
+
+-- A campaign is started by a workflow, page by page, and an admin can pause,
+-- resume or cancel it. The state is what the workflow obeys between pages;
+-- cancelled and started are final (the store refuses to leave them).
+ALTER TABLE payout_batches
+    ADD COLUMN state text NOT NULL DEFAULT 'starting'
+        CHECK (state IN ('starting', 'paused', 'cancelled', 'started')),
+    ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
+
+-- GET /payouts/batches: newest first, keyset-paged on (created_at, id).
+CREATE INDEX payout_batches_created_idx ON payout_batches (created_at DESC, id DESC);
+
+-- Who paused, resumed or cancelled a campaign and when, as evidence next to
+-- payout_events.
+CREATE TABLE payout_batch_events (
+    id       bigserial PRIMARY KEY,
+    batch_id text NOT NULL REFERENCES payout_batches (id),
+    action   text NOT NULL CHECK (action IN ('paused', 'resumed', 'cancelled', 'started')),
+    actor    text NOT NULL,
+    details  jsonb NOT NULL DEFAULT '{}',
+    at       timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE INDEX payout_batch_events_batch_idx ON payout_batch_events (batch_id, id);
+
+-- The audit trail is evidence: once written it is never rewritten.
+-- +goose StatementBegin
+CREATE FUNCTION payout_batch_events_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'payout_batch_events is append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+-- +goose StatementEnd
+
+CREATE TRIGGER payout_batch_events_no_change BEFORE UPDATE OR DELETE ON payout_batch_events
+    FOR EACH ROW EXECUTE FUNCTION payout_batch_events_append_only();
+CREATE TRIGGER payout_batch_events_no_truncate BEFORE TRUNCATE ON payout_batch_events
+    FOR EACH STATEMENT EXECUTE FUNCTION payout_batch_events_append_only();
+
+-- The workflow pages a batch's rows to start, and cancelling pages the same
+-- rows, in payout id order; the index holds only what is left to start, so
+-- a campaign nearly done costs nothing to page. It replaces the row_index
+-- one: nothing pages unstarted rows in row order any more.
+CREATE INDEX payout_batch_items_to_start_idx ON payout_batch_items (batch_id, payout_id)
+    WHERE started_at IS NULL;
+DROP INDEX payout_batch_items_unstarted_idx;
+
+-- GET /payouts/batches/{id}/payouts pages every row of a batch by payout id.
+CREATE INDEX payout_batch_items_payout_order_idx ON payout_batch_items (batch_id, payout_id);
+
+-- Reconciliation leaves out payouts that are unstarted batch rows (their
+-- batch workflow starts them, or a pause or cancel holds them back): an
+-- index-only anti-join probe per open payout, on a usually tiny index.
+CREATE INDEX payout_batch_items_unstarted_payout_idx ON payout_batch_items (payout_id)
+    WHERE started_at IS NULL;
+
+-- +goose Down
+DROP INDEX payout_batch_items_unstarted_payout_idx;
+DROP INDEX payout_batch_items_payout_order_idx;
+CREATE INDEX payout_batch_items_unstarted_idx ON payout_batch_items (batch_id, row_index)
+    WHERE started_at IS NULL;
+DROP INDEX payout_batch_items_to_start_idx;
+DROP TABLE payout_batch_events;
+DROP FUNCTION payout_batch_events_append_only();
+DROP INDEX payout_batches_created_idx;
+ALTER TABLE payout_batches DROP COLUMN updated_at, DROP COLUMN state;
