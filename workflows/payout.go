@@ -87,10 +87,11 @@ func (r *payoutRun) run(ctx workflow.Context) error {
 		if err := r.submit(ctx); err != nil {
 			return err
 		}
-		// Past the create: follow leaves phaseSubmitting, and a cancel is
-		// refused for what the status says.
+		// Past the create: the run leaves phaseSubmitting (here or in
+		// follow), and a cancel is refused for what the status says.
 	}
 	if r.p.Status.Final() {
+		r.enter(ctx, phaseFinished)
 		return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 	}
 	return r.follow(ctx)

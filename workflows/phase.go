@@ -42,7 +42,8 @@ const (
 	// phaseHeld: Heleket holds another payout under our order_id; nothing
 	// goes on until an operator cancels this one.
 	phaseHeld
-	// phaseFinished: the payout is final and the run is over.
+	// phaseFinished: the payout is final; the run ends once a decision
+	// still being answered is.
 	phaseFinished
 )
 
