@@ -37,11 +37,10 @@ const maxRetryDelay = 2 * time.Minute
 
 // askHeleket fetches the payout's state from Heleket's API; call says why
 // (callConfirmWebhook, callPoll) and is the run's call until the answer
-// comes. A failed
-// attempt is retried by the workflow itself after a timer, so the UI's
-// current details, the state query and the pending timer all say which
-// call failed, how often, why, and when it is tried next; a local activity
-// retrying on its own shows none of that.
+// comes. A failed attempt is retried by the workflow itself after a timer,
+// so the UI's current details, the state query and the pending timer all
+// say which call failed, how often, why, and when it is tried next; a
+// local activity retrying on its own shows none of that.
 func (r *payoutRun) askHeleket(ctx workflow.Context, call string) (payout.HeleketUpdate, error) {
 	r.call = call
 	r.show(ctx)
