@@ -127,13 +127,7 @@ func (s *Store) BatchRowsToStart(ctx context.Context, batchID, afterPayoutID str
 	if limit <= 0 {
 		return nil, fmt.Errorf("store: rows to start of batch %s: limit must be positive, got %d", batchID, limit)
 	}
-	rows, err := s.pool.Query(ctx, `
-		SELECT `+payoutColumns+`
-		FROM payout_batch_items i JOIN payouts p ON p.id = i.payout_id
-		WHERE i.batch_id = $1 AND i.started_at IS NULL AND i.payout_id > $2
-			AND p.status NOT IN ('paid', 'failed', 'cancelled', 'rejected', 'expired')
-		ORDER BY i.payout_id
-		LIMIT $3`, batchID, afterPayoutID, limit)
+	rows, err := s.pool.Query(ctx, batchRowsToStartSQL, batchID, afterPayoutID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: rows to start of batch %s: %w", batchID, err)
 	}
@@ -143,6 +137,16 @@ func (s *Store) BatchRowsToStart(ctx context.Context, batchID, afterPayoutID str
 	}
 	return out, nil
 }
+
+// batchRowsToStartSQL pages payout_batch_items_to_start_idx, which holds
+// only the rows left to start.
+const batchRowsToStartSQL = `
+	SELECT ` + payoutColumns + `
+	FROM payout_batch_items i JOIN payouts p ON p.id = i.payout_id
+	WHERE i.batch_id = $1 AND i.started_at IS NULL AND i.payout_id > $2
+		AND p.status NOT IN ('paid', 'failed', 'cancelled', 'rejected', 'expired')
+	ORDER BY i.payout_id
+	LIMIT $3`
 
 // cancelChunk bounds how many rows one statement (one transaction) of
 // CancelUnstartedBatchRows cancels, so a 100,000-row campaign holds no
@@ -205,6 +209,20 @@ func (s *Store) CancelUnstartedBatchRows(ctx context.Context, batchID, actor, re
 	}
 }
 
+// The two ListBatches pages read payout_batches_created_idx in order; the
+// row comparison is the index condition of every page after the first.
+const (
+	listBatchesSQL = `
+	SELECT ` + batchColumns + ` FROM payout_batches
+	ORDER BY created_at DESC, id DESC
+	LIMIT $1`
+	listBatchesAfterSQL = `
+	SELECT ` + batchColumns + ` FROM payout_batches
+	WHERE (created_at, id) < ($1, $2)
+	ORDER BY created_at DESC, id DESC
+	LIMIT $3`
+)
+
 // ListBatches returns up to limit batches newest first, after the key of
 // the previous page (nil for the first). next is the key to pass for the
 // following page, nil on the last one. One index-backed query per page:
@@ -218,16 +236,9 @@ func (s *Store) ListBatches(ctx context.Context, after *BatchPageKey, limit int)
 		err  error
 	)
 	if after == nil {
-		rows, err = s.pool.Query(ctx, `
-			SELECT `+batchColumns+` FROM payout_batches
-			ORDER BY created_at DESC, id DESC
-			LIMIT $1`, limit+1)
+		rows, err = s.pool.Query(ctx, listBatchesSQL, limit+1)
 	} else {
-		rows, err = s.pool.Query(ctx, `
-			SELECT `+batchColumns+` FROM payout_batches
-			WHERE (created_at, id) < ($1, $2)
-			ORDER BY created_at DESC, id DESC
-			LIMIT $3`, after.CreatedAt, after.ID, limit+1)
+		rows, err = s.pool.Query(ctx, listBatchesAfterSQL, after.CreatedAt, after.ID, limit+1)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: list batches: %w", err)
@@ -250,12 +261,7 @@ func (s *Store) BatchPayoutsPage(ctx context.Context, batchID, afterPayoutID str
 	if limit <= 0 {
 		return nil, fmt.Errorf("store: payouts of batch %s: limit must be positive, got %d", batchID, limit)
 	}
-	rows, err := s.pool.Query(ctx, `
-		SELECT `+payoutColumns+`
-		FROM payout_batch_items i JOIN payouts p ON p.id = i.payout_id
-		WHERE i.batch_id = $1 AND i.payout_id > $2
-		ORDER BY i.payout_id
-		LIMIT $3`, batchID, afterPayoutID, limit)
+	rows, err := s.pool.Query(ctx, batchPayoutsPageSQL, batchID, afterPayoutID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: payouts of batch %s: %w", batchID, err)
 	}
@@ -265,6 +271,14 @@ func (s *Store) BatchPayoutsPage(ctx context.Context, batchID, afterPayoutID str
 	}
 	return out, nil
 }
+
+// batchPayoutsPageSQL pages payout_batch_items_payout_order_idx.
+const batchPayoutsPageSQL = `
+	SELECT ` + payoutColumns + `
+	FROM payout_batch_items i JOIN payouts p ON p.id = i.payout_id
+	WHERE i.batch_id = $1 AND i.payout_id > $2
+	ORDER BY i.payout_id
+	LIMIT $3`
 
 // BatchEvents returns the batch's audited state changes, oldest first.
 func (s *Store) BatchEvents(ctx context.Context, batchID string) ([]BatchEvent, error) {

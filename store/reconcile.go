@@ -293,13 +293,7 @@ func (s *Store) OpenPayouts(ctx context.Context, createdBefore time.Time, afterI
 	if limit <= 0 {
 		return nil, fmt.Errorf("store: open payouts: limit must be positive, got %d", limit)
 	}
-	rows, err := s.pool.Query(ctx, `
-		SELECT `+payoutColumns+` FROM payouts
-		WHERE status NOT IN ('paid', 'failed', 'cancelled', 'rejected', 'expired')
-			AND id > $2 AND created_at < $1
-			AND NOT EXISTS (SELECT 1 FROM payout_batch_items i WHERE i.payout_id = payouts.id AND i.started_at IS NULL)
-		ORDER BY id
-		LIMIT $3`, createdBefore, afterID, limit)
+	rows, err := s.pool.Query(ctx, openPayoutsSQL, createdBefore, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: open payouts: %w", err)
 	}
@@ -309,6 +303,17 @@ func (s *Store) OpenPayouts(ctx context.Context, createdBefore time.Time, afterI
 	}
 	return out, nil
 }
+
+// openPayoutsSQL walks payouts_open_idx; the anti-join probes
+// payout_batch_items_unstarted_payout_idx, which holds only the rows still
+// to start.
+const openPayoutsSQL = `
+	SELECT ` + payoutColumns + ` FROM payouts
+	WHERE status NOT IN ('paid', 'failed', 'cancelled', 'rejected', 'expired')
+		AND id > $2 AND created_at < $1
+		AND NOT EXISTS (SELECT 1 FROM payout_batch_items i WHERE i.payout_id = payouts.id AND i.started_at IS NULL)
+	ORDER BY id
+	LIMIT $3`
 
 // FailedSince returns payouts that ended failed at or after since, in ID
 // order after afterID.
