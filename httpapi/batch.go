@@ -18,7 +18,7 @@ import (
 
 // maxBatchBody admits MaxRows rows of CSV or JSON with room to spare; only
 // this route gets more than maxBody.
-const maxBatchBody = 8 << 20
+const maxBatchBody = 16 << 20
 
 // batchRoutes registers the bonus-campaign routes on the admin router.
 func (s *server) batchRoutes(r chi.Router) {
