@@ -8,6 +8,15 @@ ALTER TABLE payout_batches
         CHECK (state IN ('starting', 'paused', 'cancelled', 'started')),
     ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
 
+-- A campaign stored before this migration with nothing left to start has
+-- started every row. It changes no one's decision, so no event records it;
+-- the others stay starting, for a batch workflow to finish.
+UPDATE payout_batches b SET state = 'started'
+WHERE NOT EXISTS (
+    SELECT 1 FROM payout_batch_items i JOIN payouts p ON p.id = i.payout_id
+    WHERE i.batch_id = b.id AND i.started_at IS NULL
+        AND p.status NOT IN ('paid', 'failed', 'cancelled', 'rejected', 'expired'));
+
 -- GET /payouts/batches: newest first, keyset-paged on (created_at, id).
 CREATE INDEX payout_batches_created_idx ON payout_batches (created_at DESC, id DESC);
 
