@@ -26,6 +26,12 @@ const (
 // started): nothing is left to start, so neither can be undone.
 var ErrBatchFinal = errors.New("batch state is final")
 
+// ErrBatchMove refuses a move the batch states do not allow from a state
+// that is not final (paused cannot become started: a paused campaign
+// starts nothing), or a move audited under the wrong action. Like
+// ErrBatchFinal it is a conflict, never worth retrying.
+var ErrBatchMove = errors.New("batch state change not allowed")
+
 // batchMoves are the allowed state changes, each with the action its audit
 // row must name. Setting the current state again is not a move
 // (SetBatchState treats it as a no-op).
@@ -67,7 +73,9 @@ type BatchPageKey struct {
 // admins (or an admin and the workflow) cannot both move it. Setting the
 // state it already has changes nothing and records nothing (changed=false),
 // which makes pause, resume and cancel idempotent. A move out of cancelled
-// or started wraps ErrBatchFinal; an unknown batch is ErrNotFound.
+// or started wraps ErrBatchFinal, any other refused move ErrBatchMove; an
+// unknown batch is ErrNotFound. The action must be the move's: paused,
+// resumed (paused to starting), cancelled or started.
 func (s *Store) SetBatchState(ctx context.Context, batchID string, to BatchState, action, actor string, details map[string]any) (changed bool, err error) {
 	if !to.Valid() {
 		return false, fmt.Errorf("store: set batch %s state: unknown state %q", batchID, to)
@@ -95,11 +103,11 @@ func (s *Store) SetBatchState(ctx context.Context, batchID string, to BatchState
 		case from.Final():
 			return fmt.Errorf("%w: %s cannot become %s", ErrBatchFinal, from, to)
 		case !allowed:
-			return fmt.Errorf("%s cannot become %s", from, to)
+			return fmt.Errorf("%w: %s cannot become %s", ErrBatchMove, from, to)
 		case action != want:
 			// The audit row must say what happened: a resume recorded
 			// as "paused" would mislead whoever reads the trail.
-			return fmt.Errorf("%s to %s is action %q, not %q", from, to, want, action)
+			return fmt.Errorf("%w: %s to %s is action %q, not %q", ErrBatchMove, from, to, want, action)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE payout_batches SET state = $2, updated_at = now() WHERE id = $1`,
 			batchID, string(to)); err != nil {

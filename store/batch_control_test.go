@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -61,10 +63,10 @@ func TestSetBatchStateMovesAuditsAndRefusesLeavingFinalStates(t *testing.T) {
 	assert.True(t, b.UpdatedAt.After(created) || b.UpdatedAt.Equal(created))
 
 	_, err = s.SetBatchState(ctx, "bts1", store.BatchStarting, "paused", "alice", nil)
-	require.Error(t, err, "a resume must be audited as resumed")
+	assert.ErrorIs(t, err, store.ErrBatchMove, "a resume must be audited as resumed")
 	assert.NotErrorIs(t, err, store.ErrBatchFinal)
 	_, err = s.SetBatchState(ctx, "bts1", store.BatchStarted, "started", "workflow", nil)
-	require.Error(t, err, "a paused batch starts no more rows, so it cannot have started them all")
+	assert.ErrorIs(t, err, store.ErrBatchMove, "a paused batch starts no more rows, so it cannot have started them all")
 	assert.NotErrorIs(t, err, store.ErrBatchFinal)
 
 	changed, err = s.SetBatchState(ctx, "bts1", store.BatchStarting, "resumed", "alice", nil)
@@ -332,4 +334,38 @@ func TestCancelUnstartedBatchRowsExactlyOneChunk(t *testing.T) {
 	rest, err := s.BatchRowsToStart(ctx, "btx", "", 10)
 	require.NoError(t, err)
 	assert.Empty(t, payoutIDs(rest), "cancelled rows are not started")
+}
+
+// Concurrent pauses (two admins, or a retried activity next to its first
+// attempt) change the batch once and record one event.
+func TestSetBatchStateConcurrentPausesChangeOnce(t *testing.T) {
+	t.Parallel()
+	s := testdb.Open(t)
+	ctx := context.Background()
+	storeBatch(t, s, "btcc", 1)
+
+	changed := make([]bool, 8)
+	var wg sync.WaitGroup
+	for i := range changed {
+		wg.Go(func() {
+			c, err := s.SetBatchState(ctx, "btcc", store.BatchPaused, "paused", fmt.Sprintf("admin%d", i), nil)
+			assert.NoError(t, err)
+			changed[i] = c
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, 1, countTrue(changed))
+	events, err := s.BatchEvents(ctx, "btcc")
+	require.NoError(t, err)
+	assert.Len(t, events, 1)
+}
+
+func countTrue(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }
