@@ -146,8 +146,11 @@ func (s *Store) BatchRowsToStart(ctx context.Context, batchID, afterPayoutID str
 	return out, nil
 }
 
-// batchRowsToStartSQL pages payout_batch_items_to_start_idx, which holds
-// only the rows left to start.
+// batchRowsToStartSQL pages payout_batch_items_payout_order_idx from the
+// workflow's cursor: the workflow starts rows in this order, so the rows
+// past the cursor are the unstarted ones. (For the one campaign that fills
+// the table the planner may walk the unstarted rows' payout_id index
+// instead; both are index-backed.)
 const batchRowsToStartSQL = `
 	SELECT ` + payoutColumns + `
 	FROM payout_batch_items i JOIN payouts p ON p.id = i.payout_id

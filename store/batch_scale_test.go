@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/heleket-payouts/payouts/internal/testdb"
+	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/store"
 )
 
@@ -40,6 +41,12 @@ func TestBatchAtCampaignScale(t *testing.T) {
 		amounts[i] = "1.25"
 	}
 	b, ps := batchOf("bt1", amounts...)
+	// IDs and clients as a real campaign has them: hashes land all over
+	// the payout indexes, where sequential test IDs would append.
+	for i := range ps {
+		ps[i].ClientID = strconv.Itoa(100000 + i)
+		ps[i].ID = payout.DeriveID("scale", "batch", ps[i].ClientID, "campaign#"+strconv.Itoa(i))
+	}
 	begin := time.Now()
 	_, created, err := s.CreateBatch(ctx, b, ps)
 	require.NoError(t, err)

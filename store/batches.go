@@ -130,13 +130,17 @@ func payoutArrays(ps []payout.Payout) (batchArrays, error) {
 }
 
 // insertBatchPayouts writes the payouts, their audit rows and the batch
-// items. Every payout must be new: a row that already exists means the IDs
-// collided with something else, and the whole batch is refused rather than
-// silently adopting a payout it did not create (a plain INSERT, which is
-// also faster than ON CONFLICT's speculative insertion). The batch's
-// requester is every row's requester and audit actor; origin and fee
-// policy, the same for every row, come from the first payout; the status
-// varies (requested, or awaiting_approval above a threshold).
+// items, in payout ID order: the IDs are hashes, and most of the indexes
+// these rows enter are keyed by payout ID, so sorted rows fill index pages
+// in order instead of landing all over them (a 100,000-row campaign is
+// stored in about 7 s instead of 10-12 s). Every payout must be new: a row
+// that already exists means the IDs collided with something else, and the
+// whole batch is refused rather than silently adopting a payout it did not
+// create (a plain INSERT, which is also faster than ON CONFLICT's
+// speculative insertion). The batch's requester is every row's requester
+// and audit actor; origin and fee policy, the same for every row, come
+// from the first payout; the status varies (requested, or
+// awaiting_approval above a threshold).
 func insertBatchPayouts(ctx context.Context, tx pgx.Tx, b Batch, first payout.Payout, a batchArrays) error {
 	_, err := tx.Exec(ctx, `
 		WITH ins AS (
@@ -146,6 +150,7 @@ func insertBatchPayouts(ctx context.Context, tx pgx.Tx, b Batch, first payout.Pa
 				r.status, $10, $11
 			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
 				AS r(id, client_id, asset, network, amount, address, memo, status)
+			ORDER BY r.id
 			RETURNING id, status
 		)
 		INSERT INTO payout_events (payout_id, to_status, source, actor, details)
@@ -162,7 +167,8 @@ func insertBatchPayouts(ctx context.Context, tx pgx.Tx, b Batch, first payout.Pa
 	}
 	if _, err := tx.Exec(ctx, `
 		INSERT INTO payout_batch_items (batch_id, row_index, payout_id)
-		SELECT $1, r.ord - 1, r.id FROM unnest($2::text[]) WITH ORDINALITY AS r(id, ord)`,
+		SELECT $1, r.ord - 1, r.id FROM unnest($2::text[]) WITH ORDINALITY AS r(id, ord)
+		ORDER BY r.id`,
 		b.ID, a.ids); err != nil {
 		return fmt.Errorf("insert batch items: %w", err)
 	}
