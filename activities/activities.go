@@ -41,6 +41,9 @@ type Activities struct {
 	Schedules   ScheduleStore // recurring payouts; see scheduled.go
 	// Gate makes a scheduled run's payout: the one payout gate.
 	Gate ScheduleGate
+	// Batches and Starter let a campaign's workflow start its rows.
+	Batches BatchStore
+	Starter PayoutStarter
 	// Alerts receives payouts flagged for attention and configuration
 	// errors; nil drops them.
 	Alerts Alerter

@@ -21,6 +21,7 @@ import (
 	"github.com/heleket-payouts/payouts/internal/testenv"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/store"
+	"github.com/heleket-payouts/payouts/workflows"
 )
 
 const batchTONAddress = "EQDtFpEwcFAEcRe5mLVh2N6C0x-_hJEM7W61_JLnSF74p4q2"
@@ -81,6 +82,10 @@ func sqlCount(t *testing.T, e *testenv.Env, query string, args ...any) int {
 // waitStarted asks for the batch until every row's workflow is started:
 // the request answers after a few seconds at most and starting goes on.
 func waitStarted(t *testing.T, e *testenv.Env, id string) batchJSON {
+	// The campaign's workflow ends once every row has started.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	require.NoError(t, e.Temporal.GetWorkflow(ctx, workflows.BatchWorkflowID(id), "").Get(ctx, nil), "batch %s", id)
 	for range 3000 {
 		b := testenv.Decode[batchJSON](e, e.Do(http.MethodGet, "/payouts/batches/"+id, nil, nil))
 		if b.NotStarted == 0 {
@@ -197,7 +202,7 @@ func TestBatchWithBadRowsStoresAndStartsNothing(t *testing.T) {
 		"csv no amount":  {"text/csv", "client_id,asset,network\nx,USDT,tron\n", http.StatusBadRequest},
 		"csv ragged":     {"text/csv", "client_id,asset,network,amount\nx,USDT,tron\n", http.StatusBadRequest},
 		"xml":            {"application/xml", `<rows/>`, http.StatusUnsupportedMediaType},
-		"too many bytes": {"text/csv", "client_id,asset,network,amount\n" + strings.Repeat("x,USDT,tron,1\n", 700_000), http.StatusRequestEntityTooLarge},
+		"too many bytes": {"text/csv", "client_id,asset,network,amount\n" + strings.Repeat("x,USDT,tron,1\n", 1_300_000), http.StatusRequestEntityTooLarge}, // over 16 MiB
 	} {
 		t.Run(name, func(t *testing.T) {
 			resp := postBatch(e, "refused-"+name, c.contentType, []byte(c.body))
@@ -262,11 +267,12 @@ func batchRows(t *testing.T) int {
 	return 1000
 }
 
-// The worker is left out: the test is about accepting a large batch (every
+// Only campaigns run: the test is about accepting a large batch (every
 // row stored before the answer, every workflow started after it), not about
 // the sandbox paying thousands of payouts.
 func TestLargeBatchIsAcceptedInOneRequest(t *testing.T) {
 	e := testenv.New(t, testenv.Options{NoWorker: true})
+	e.StartCampaignWorker()
 	n := batchRows(t)
 	var sb strings.Builder
 	sb.WriteString("client_id,asset,network,amount,address\n")

@@ -52,6 +52,7 @@ func TestEveryOriginPassesThePayoutGate(t *testing.T) {
 		resp := postBatch(e, key, "application/json", jsonRows(t, rows))
 		require.Equal(t, http.StatusAccepted, resp.StatusCode)
 		resp.Body.Close()
+		waitStarted(t, e, batch.ID(e.Installation, key))
 		for i, r := range rows {
 			e.WaitFinal(batch.PayoutID(e.Installation, key, r.ClientID, i))
 		}

@@ -29,4 +29,6 @@ func GateAdmitted(origin string) {
 }
 
 // GateRefused counts a payout the gate refused.
-func GateRefused(origin string) { gateDecisions.WithLabelValues(known(origin, gateOrigins), "refused").Inc() }
+func GateRefused(origin string) {
+	gateDecisions.WithLabelValues(known(origin, gateOrigins), "refused").Inc()
+}

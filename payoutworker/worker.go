@@ -29,4 +29,5 @@ func Register(r worker.Registry, acts *activities.Activities) {
 func RegisterWorkflows(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.Payout, workflow.RegisterOptions{Name: workflows.PayoutWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.ScheduledPayout, workflow.RegisterOptions{Name: workflows.ScheduledPayoutWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.Batch, workflow.RegisterOptions{Name: workflows.BatchWorkflowName})
 }

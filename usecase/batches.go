@@ -5,30 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"time"
 
-	"golang.org/x/sync/errgroup"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 
 	"github.com/heleket-payouts/payouts/batch"
-	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/store"
-)
-
-const (
-	// batchStartConcurrency bounds the workflow starts in flight for one
-	// batch, so a large campaign does not flood Temporal's frontend.
-	batchStartConcurrency = 16
-	// batchAnswerWithin is how long a request waits for its batch's
-	// workflows to start before answering with the progress so far
-	// (not_started > 0); starting goes on after the answer. Small batches
-	// are usually answered fully started.
-	batchAnswerWithin = 2 * time.Second
-	// batchStartTimeout bounds starting one batch's workflows.
-	batchStartTimeout = 30 * time.Minute
-	// batchMarkEvery is how many starts are recorded at a time: progress
-	// shows while a large batch starts, and a crash loses little of it.
-	batchMarkEvery = 500
+	"github.com/heleket-payouts/payouts/workflows"
 )
 
 // BatchCreated is a campaign a request stored (or found stored).
@@ -37,11 +21,13 @@ type BatchCreated struct {
 	Replayed bool
 }
 
-// CreateBatch checks every row, makes the payouts through the gate, stores
-// the batch with them in one transaction and starts their workflows. All
-// errors of all rows come back at once, and then nothing is stored. A repeat
-// with the same rows resumes the starting; with other rows it is a
-// conflict.
+// CreateBatch checks every row, makes the payouts through the gate, and
+// hands the campaign to its workflow (batch-<id>), which starts the rows
+// page by page, each through the gate. All errors of all rows come back at
+// once, and then nothing is stored. The workflow is started before the
+// rows are committed and waits for them, so a crash between the two leaves
+// no stored campaign without a workflow to start it. A repeat with the same
+// rows answers the stored campaign; with other rows it is a conflict.
 func (s *Service) CreateBatch(ctx context.Context, key string, rows []batch.Row, actor string) (BatchCreated, error) {
 	valid, batchErrs, rowErrs := batch.Validate(key, rows, s.gate.Policy.Limits)
 	fingerprint := batch.Fingerprint(valid)
@@ -65,7 +51,11 @@ func (s *Service) CreateBatch(ctx context.Context, key string, rows []batch.Row,
 		}
 		return BatchCreated{}, &InvalidError{Message: msg, Fields: batchErrs, Rows: rowErrs}
 	}
-	b := store.Batch{ID: batch.ID(s.Installation(), key), IdempotencyKey: key, Fingerprint: fingerprint, RowCount: len(payouts), RequestedBy: actor}
+	b := store.Batch{ID: batch.ID(s.Installation(), key), IdempotencyKey: key, Fingerprint: fingerprint,
+		RowCount: len(payouts), RequestedBy: actor}
+	if err := s.startBatchWorkflow(ctx, b); err != nil {
+		return BatchCreated{ID: b.ID}, err
+	}
 	stored, created, err := s.store.CreateBatch(ctx, b, payouts)
 	if err != nil {
 		return BatchCreated{}, fmt.Errorf("store batch: %w", err)
@@ -74,7 +64,8 @@ func (s *Service) CreateBatch(ctx context.Context, key string, rows []batch.Row,
 		// A concurrent identical request committed first.
 		return s.repeatBatch(ctx, stored, fingerprint)
 	}
-	return BatchCreated{ID: stored.ID}, s.startAndWait(ctx, stored.ID, false)
+	s.log.InfoContext(ctx, "campaign accepted", "batch_id", stored.ID, "rows", stored.RowCount)
+	return BatchCreated{ID: stored.ID}, nil
 }
 
 // storedBatch finds the batch of a key: this installation's, or one stored
@@ -92,115 +83,88 @@ func (s *Service) storedBatch(ctx context.Context, key string) (store.Batch, boo
 	return store.Batch{}, false, nil
 }
 
-// repeatBatch handles a batch key seen before: the same rows resume
-// (starting whatever a crash left unstarted), different rows conflict.
+// repeatBatch handles a batch key seen before: the same rows make sure
+// its workflow runs (a campaign stored before campaigns were workflows, or
+// one whose workflow gave up), different rows conflict.
 func (s *Service) repeatBatch(ctx context.Context, existing store.Batch, fingerprint []byte) (BatchCreated, error) {
 	if !bytes.Equal(existing.Fingerprint, fingerprint) {
 		return BatchCreated{}, conflict("Idempotency-Key already used for a different batch")
 	}
-	return BatchCreated{ID: existing.ID, Replayed: true}, s.startAndWait(ctx, existing.ID, true)
+	return BatchCreated{ID: existing.ID, Replayed: true}, s.startBatchWorkflow(ctx, existing)
 }
 
-// startAndWait starts the batch's unstarted workflows and returns when they
-// are started or batchAnswerWithin has passed, whichever comes first. The
-// starting is not tied to the caller: a client that gives up does not stop
-// it. If the process dies half-way, the rows are stored as requested and a
-// repeat of the request (same key), or reconciliation, starts the rest.
-func (s *Service) startAndWait(ctx context.Context, batchID string, replayed bool) error {
-	done := make(chan error, 1)
-	go func() { done <- s.runBatchStart(context.WithoutCancel(ctx), batchID, replayed) }()
-	timer := time.NewTimer(batchAnswerWithin)
-	defer timer.Stop()
-	select {
-	case err := <-done:
-		if err != nil {
-			return unavailable("batch recorded but not all payouts started; repeat the request with the same Idempotency-Key", err)
-		}
-	case <-timer.C:
-	}
-	return nil
-}
-
-func (s *Service) runBatchStart(ctx context.Context, batchID string, replayed bool) error {
-	ctx, cancel := context.WithTimeout(ctx, batchStartTimeout)
-	defer cancel()
-	begin := time.Now()
-	started, pending, err := s.startBatch(ctx, batchID)
-	if err != nil {
-		s.log.ErrorContext(ctx, "start batch workflows", "batch_id", batchID, "started", started, "pending", pending, "error", err)
-		return err
-	}
-	s.log.InfoContext(ctx, "batch workflows started", "batch_id", batchID, "started", started, "replayed", replayed,
-		"duration_ms", time.Since(begin).Milliseconds())
-	return nil
-}
-
-// startBatch starts the workflows of the batch's unstarted payouts, at most
-// batchStartConcurrency at a time, and records which ones were started. It
-// stops at the first failure: Temporal is then most likely unavailable.
-func (s *Service) startBatch(ctx context.Context, batchID string) (started, pending int, err error) {
-	payouts, err := s.store.BatchPayoutsToStart(ctx, batchID)
-	if err != nil {
-		return 0, 0, err
-	}
-	prog := &batchProgress{}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(batchStartConcurrency)
-	for _, p := range payouts {
-		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			if _, err := s.starter.Start(gctx, p, gate.FromBatch); err != nil {
-				return err
-			}
-			if chunk := prog.add(p.ID); chunk != nil {
-				return s.store.MarkBatchStarted(ctx, batchID, chunk)
-			}
-			return nil
-		})
-	}
-	startErr := g.Wait()
-	markErr := s.store.MarkBatchStarted(ctx, batchID, prog.rest())
-	if err := errors.Join(startErr, markErr); err != nil {
-		return prog.count(), len(payouts), fmt.Errorf("batch %s: %w", batchID, err)
-	}
-	return prog.count(), len(payouts), nil
-}
-
-// batchProgress collects started payout IDs and hands them out in chunks
-// for recording.
-type batchProgress struct {
-	mu       sync.Mutex
-	unmarked []string
-	started  int
-}
-
-// add records a start and returns a chunk to mark once batchMarkEvery
-// have gathered.
-func (p *batchProgress) add(id string) []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.started++
-	p.unmarked = append(p.unmarked, id)
-	if len(p.unmarked) < batchMarkEvery {
+// startBatchWorkflow starts the campaign's workflow, or finds it running
+// or done.
+func (s *Service) startBatchWorkflow(ctx context.Context, b store.Batch) error {
+	_, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: workflows.BatchWorkflowID(b.ID), TaskQueue: s.starter.TaskQueue,
+		// A campaign whose workflow failed (its rows never stored) may be
+		// started again by the repeated request; a finished one is done.
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		StaticSummary:            fmt.Sprintf("campaign %s: %d rows, requested by %s", b.ID, b.RowCount, b.RequestedBy),
+	}, workflows.BatchWorkflowName, workflows.BatchInput{BatchID: b.ID, Rows: b.RowCount})
+	var done *serviceerror.WorkflowExecutionAlreadyStarted
+	if err == nil || errors.As(err, &done) {
 		return nil
 	}
-	chunk := p.unmarked
-	p.unmarked = nil
-	return chunk
+	return unavailable("campaign not started yet; repeat the request with the same Idempotency-Key", err)
 }
 
-func (p *batchProgress) rest() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	rest := p.unmarked
-	p.unmarked = nil
-	return rest
+// Campaign decisions.
+const (
+	BatchPause  = workflows.UpdateBatchPause
+	BatchResume = workflows.UpdateBatchResume
+	BatchCancel = workflows.UpdateBatchCancel
+)
+
+// DecideBatch pauses, resumes or cancels a campaign through its workflow,
+// which records the decision with its audit row. Repeating the state the
+// campaign is in changes nothing; a campaign whose rows have all started
+// (or that was cancelled) refuses the others with the reason.
+func (s *Service) DecideBatch(ctx context.Context, batchID, decision, actor, reason string) (store.Batch, error) {
+	b, err := s.store.GetBatch(ctx, batchID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Batch{}, notFound("batch")
+	}
+	if err != nil {
+		return store.Batch{}, fmt.Errorf("load batch %s: %w", batchID, err)
+	}
+	if err := s.sendBatchDecision(ctx, b, decision, workflows.BatchDecision{Actor: actor, Reason: reason}); err != nil {
+		return store.Batch{}, err
+	}
+	s.log.InfoContext(ctx, "campaign decision", "batch_id", batchID, "decision", decision, "actor", actor)
+	return s.store.GetBatch(ctx, batchID)
 }
 
-func (p *batchProgress) count() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.started
+func (s *Service) sendBatchDecision(ctx context.Context, b store.Batch, decision string, d workflows.BatchDecision) error {
+	ctx, cancel := context.WithTimeout(ctx, decisionTimeout)
+	defer cancel()
+	handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflows.BatchWorkflowID(b.ID), UpdateName: decision, Args: []any{d},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		var p workflows.BatchProgress
+		err = handle.Get(ctx, &p)
+	}
+	var nf *serviceerror.NotFound
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &nf):
+		return s.closedBatchDecision(b, decision)
+	case ctx.Err() != nil:
+		return unavailable("the decision could not be confirmed in time; check the campaign before retrying", err)
+	}
+	return conflict(workflowMessage(err))
+}
+
+// closedBatchDecision answers a decision on a campaign whose workflow has
+// ended: repeating its final state is idempotent, anything else too late.
+func (s *Service) closedBatchDecision(b store.Batch, decision string) error {
+	if decision == BatchCancel && b.State == store.BatchCancelled {
+		return nil
+	}
+	return conflict("the campaign is " + string(b.State) + ": every row has started or it was cancelled; started payouts go on")
 }

@@ -136,7 +136,7 @@ func newWorker(cfg config.Config, st *store.Store, tc client.Client, log *slog.L
 		return nil, err
 	}
 	acts := &activities.Activities{Store: st, Heleket: hc, CallbackURL: cfg.CallbackURL(), Logger: log, Schedules: st,
-		Gate: svc.Gate(), Alerts: rec.Alerts}
+		Gate: svc.Gate(), Batches: st, Starter: svc.Workflows(), Alerts: rec.Alerts}
 	w := payoutworker.New(tc, cfg.TemporalTaskQueue, acts, worker.Options{})
 	payoutworker.RegisterReconciliation(w, rec)
 	return w, nil

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/heleket-payouts/payouts/activities"
 	"github.com/heleket-payouts/payouts/codec"
@@ -159,6 +160,7 @@ func New(t *testing.T, opts Options) *Env {
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	e.Acts = &activities.Activities{Store: e.Store, Heleket: e.Heleket, Schedules: e.Store, Gate: e.Service.Gate(),
+		Batches: e.Store, Starter: e.Service.Workflows(),
 		CallbackURL: "http://" + listener.Addr().String() + "/payouts/webhook"}
 	e.setupReconciliation(opts)
 	e.Acts.Logger, e.Acts.Alerts = e.log, e.Rec.Alerts
@@ -214,6 +216,17 @@ func (e *Env) StartWorker() {
 	payoutworker.RegisterReconciliation(e.Worker, e.Rec)
 	require.NoError(e.T, e.Worker.Start())
 	e.T.Cleanup(e.Worker.Stop)
+}
+
+// StartCampaignWorker starts a worker that runs campaigns (the Batch
+// workflow and its activities) and nothing else: the payouts it starts
+// stay requested, for tests about starting, not paying.
+func (e *Env) StartCampaignWorker() {
+	w := worker.New(e.Temporal, e.TaskQueue, worker.Options{})
+	w.RegisterWorkflowWithOptions(workflows.Batch, workflow.RegisterOptions{Name: workflows.BatchWorkflowName})
+	w.RegisterActivity(e.Acts)
+	require.NoError(e.T, w.Start())
+	e.T.Cleanup(w.Stop)
 }
 
 func timingOr(t workflows.Timing) workflows.Timing {
