@@ -128,7 +128,7 @@ func (a *Activities) StartBatchPage(ctx context.Context, req BatchPage) (BatchPa
 // same state again changes nothing.
 func (a *Activities) SetBatchState(ctx context.Context, c BatchChange) error {
 	_, err := a.Batches.SetBatchState(ctx, c.BatchID, store.BatchState(c.To), c.Action, c.Actor, c.Details)
-	if errors.Is(err, store.ErrBatchFinal) {
+	if errors.Is(err, store.ErrBatchFinal) || errors.Is(err, store.ErrBatchMove) {
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeBatchOver, err)
 	}
 	if err != nil {
