@@ -67,9 +67,6 @@ func BenchmarkParseValidateMaxRows(b *testing.B) {
 
 // The largest campaign is accepted whole, in either format.
 func TestMaxRowsCampaignParsesAndValidates(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a MaxRows campaign")
-	}
 	for contentType, body := range maxBodies(t) {
 		rows, err := Parse(contentType, body)
 		if err != nil {

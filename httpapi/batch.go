@@ -225,19 +225,12 @@ func (s *server) batchPayouts(w http.ResponseWriter, r *http.Request) {
 // decideBatch pauses, resumes or cancels a campaign.
 func (s *server) decideBatch(decision string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		var body decisionRequest
-		if r.ContentLength != 0 {
-			if msg, ok := decodeJSON(w, r, &body); !ok {
-				writeError(w, http.StatusBadRequest, msg, nil)
-				return
-			}
-		}
-		if problem := reasonProblem(body.Reason); problem != "" {
-			writeError(w, http.StatusUnprocessableEntity, "invalid decision", map[string][]string{"reason": {problem}})
+		reason, ok := readDecision(w, r)
+		if !ok {
 			return
 		}
 		id := chi.URLParam(r, "id")
-		if _, err := s.Service.DecideBatch(r.Context(), id, decision, adminName(r.Context()), body.Reason); err != nil {
+		if _, err := s.Service.DecideBatch(r.Context(), id, decision, adminName(r.Context()), reason); err != nil {
 			s.fail(w, r, "record the decision", err)
 			return
 		}

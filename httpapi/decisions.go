@@ -17,24 +17,34 @@ type decisionRequest struct {
 // 409 with its reason, and nothing is written.
 func (s *server) decide(decision string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		var body decisionRequest
-		if r.ContentLength != 0 {
-			if msg, ok := decodeJSON(w, r, &body); !ok {
-				writeError(w, http.StatusBadRequest, msg, nil)
-				return
-			}
-		}
-		if problem := reasonProblem(body.Reason); problem != "" {
-			writeError(w, http.StatusUnprocessableEntity, "invalid decision", map[string][]string{"reason": {problem}})
+		reason, ok := readDecision(w, r)
+		if !ok {
 			return
 		}
-		p, err := s.Service.Decide(r.Context(), chi.URLParam(r, "id"), decision, adminName(r.Context()), body.Reason)
+		p, err := s.Service.Decide(r.Context(), chi.URLParam(r, "id"), decision, adminName(r.Context()), reason)
 		if err != nil {
 			s.fail(w, r, "record the decision", err)
 			return
 		}
 		writeJSON(w, http.StatusOK, view(p))
 	}
+}
+
+// readDecision reads a decision's optional body, {"reason": "..."}; on a
+// refusal it has answered and ok is false.
+func readDecision(w http.ResponseWriter, r *http.Request) (reason string, ok bool) {
+	var body decisionRequest
+	if r.ContentLength != 0 {
+		if msg, ok := decodeJSON(w, r, &body); !ok {
+			writeError(w, http.StatusBadRequest, msg, nil)
+			return "", false
+		}
+	}
+	if problem := reasonProblem(body.Reason); problem != "" {
+		writeError(w, http.StatusUnprocessableEntity, "invalid decision", map[string][]string{"reason": {problem}})
+		return "", false
+	}
+	return body.Reason, true
 }
 
 // reasonProblem checks a decision's reason before it reaches the workflow,

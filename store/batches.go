@@ -184,26 +184,6 @@ func (s *Store) GetBatch(ctx context.Context, id string) (Batch, error) {
 	return b, nil
 }
 
-// BatchPayoutsToStart returns the batch's payouts, in row order, whose
-// workflow start has not been acknowledged and that are not final yet.
-// payoutColumns needs no table prefix: the item columns have other names.
-func (s *Store) BatchPayoutsToStart(ctx context.Context, batchID string) ([]payout.Payout, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT `+payoutColumns+`
-		FROM payout_batch_items i JOIN payouts p ON p.id = i.payout_id
-		WHERE i.batch_id = $1 AND i.started_at IS NULL
-			AND p.status NOT IN ('paid', 'failed', 'cancelled', 'rejected', 'expired')
-		ORDER BY i.row_index`, batchID)
-	if err != nil {
-		return nil, fmt.Errorf("store: payouts to start of batch %s: %w", batchID, err)
-	}
-	out, err := scanPayouts(rows)
-	if err != nil {
-		return nil, fmt.Errorf("store: payouts to start of batch %s: %w", batchID, err)
-	}
-	return out, nil
-}
-
 // MarkBatchStarted records that the payouts' workflows were started.
 func (s *Store) MarkBatchStarted(ctx context.Context, batchID string, payoutIDs []string) error {
 	if len(payoutIDs) == 0 {
