@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -316,4 +317,46 @@ func (s *Store) BatchEvents(ctx context.Context, batchID string) ([]BatchEvent, 
 		return nil, fmt.Errorf("store: events of batch %s: %w", batchID, err)
 	}
 	return out, nil
+}
+
+// StartingBatches returns the campaigns still starting rows, oldest first,
+// with how many of their rows have started: what a worker checks at start
+// for campaigns that have no workflow (stored before campaigns were
+// workflows). Few rows: a campaign leaves this state when its rows have
+// all started or it is paused or cancelled.
+func (s *Store) StartingBatches(ctx context.Context) ([]StartingBatch, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT `+batchColumnsOf("b")+`,
+			(SELECT count(*) FROM payout_batch_items i WHERE i.batch_id = b.id AND i.started_at IS NOT NULL)
+		FROM payout_batches b
+		WHERE b.state = $1
+		ORDER BY b.created_at, b.id`, BatchStarting)
+	if err != nil {
+		return nil, fmt.Errorf("store: starting batches: %w", err)
+	}
+	list, err := collect(rows, func(row pgx.CollectableRow) (StartingBatch, error) {
+		var sb StartingBatch
+		b := &sb.Batch
+		err := row.Scan(&b.ID, &b.IdempotencyKey, &b.Fingerprint, &b.RowCount, &b.RequestedBy, &b.State, &b.CreatedAt, &b.UpdatedAt,
+			&sb.Started)
+		return sb, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: starting batches: %w", err)
+	}
+	return list, nil
+}
+
+// StartingBatch is a campaign still starting rows, and how many have.
+type StartingBatch struct {
+	Batch
+	Started int
+}
+
+func batchColumnsOf(alias string) string {
+	cols := strings.Split(batchColumns, ", ")
+	for i, c := range cols {
+		cols[i] = alias + "." + c
+	}
+	return strings.Join(cols, ", ")
 }

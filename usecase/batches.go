@@ -53,7 +53,7 @@ func (s *Service) CreateBatch(ctx context.Context, key string, rows []batch.Row,
 	}
 	b := store.Batch{ID: batch.ID(s.Installation(), key), IdempotencyKey: key, Fingerprint: fingerprint,
 		RowCount: len(payouts), RequestedBy: actor}
-	if err := s.startBatchWorkflow(ctx, b); err != nil {
+	if err := s.startBatchWorkflow(ctx, b, 0); err != nil {
 		return BatchCreated{ID: b.ID}, err
 	}
 	stored, created, err := s.store.CreateBatch(ctx, b, payouts)
@@ -90,12 +90,44 @@ func (s *Service) repeatBatch(ctx context.Context, existing store.Batch, fingerp
 	if !bytes.Equal(existing.Fingerprint, fingerprint) {
 		return BatchCreated{}, conflict("Idempotency-Key already used for a different batch")
 	}
-	return BatchCreated{ID: existing.ID, Replayed: true}, s.startBatchWorkflow(ctx, existing)
+	return BatchCreated{ID: existing.ID, Replayed: true}, s.startBatchWorkflow(ctx, existing, 0)
+}
+
+// AdoptStoredCampaigns starts a workflow for every campaign still starting
+// rows that has none: those stored before campaigns were workflows
+// (migration 00011 left them starting, and reconciliation no longer starts
+// campaign rows). The workflow begins with the rows already started
+// counted, and starts only the rest; a campaign whose workflow exists is
+// its workflow's. It returns how many campaigns it adopted; the worker
+// calls it when it starts, so an upgrade needs no step of its own.
+func (s *Service) AdoptStoredCampaigns(ctx context.Context) (int, error) {
+	list, err := s.store.StartingBatches(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("adopt stored campaigns: %w", err)
+	}
+	adopted := 0
+	for _, b := range list {
+		_, err := s.temporal.DescribeWorkflowExecution(ctx, workflows.BatchWorkflowID(b.ID), "")
+		var nf *serviceerror.NotFound
+		if err == nil {
+			continue
+		}
+		if !errors.As(err, &nf) {
+			return adopted, fmt.Errorf("adopt campaign %s: describe its workflow: %w", b.ID, err)
+		}
+		if err := s.startBatchWorkflow(ctx, b.Batch, b.Started); err != nil {
+			return adopted, fmt.Errorf("adopt campaign %s: %w", b.ID, err)
+		}
+		s.log.InfoContext(ctx, "campaign stored without a workflow: its workflow now starts its rows",
+			"batch_id", b.ID, "rows", b.RowCount, "already_started", b.Started)
+		adopted++
+	}
+	return adopted, nil
 }
 
 // startBatchWorkflow starts the campaign's workflow, or finds it running
-// or done.
-func (s *Service) startBatchWorkflow(ctx context.Context, b store.Batch) error {
+// or done; started counts its rows started before it (an adopted one).
+func (s *Service) startBatchWorkflow(ctx context.Context, b store.Batch, started int) error {
 	_, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: workflows.BatchWorkflowID(b.ID), TaskQueue: s.starter.TaskQueue,
 		// A campaign whose workflow failed (its rows never stored) may be
@@ -103,7 +135,8 @@ func (s *Service) startBatchWorkflow(ctx context.Context, b store.Batch) error {
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		StaticSummary:            fmt.Sprintf("campaign %s: %d rows, requested by %s", b.ID, b.RowCount, b.RequestedBy),
-	}, workflows.BatchWorkflowName, workflows.BatchInput{BatchID: b.ID, Rows: b.RowCount})
+	}, workflows.BatchWorkflowName, workflows.BatchInput{BatchID: b.ID, Rows: b.RowCount, Started: started,
+		PageSize: s.batchPageSize})
 	var done *serviceerror.WorkflowExecutionAlreadyStarted
 	if err == nil || errors.As(err, &done) {
 		return nil

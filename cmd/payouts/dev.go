@@ -75,6 +75,7 @@ func runDevServices(ctx context.Context, cfg config.Config, log *slog.Logger, ui
 	if err := ensureSchedule(ctx, cfg, tc, log); err != nil {
 		return err
 	}
+	adoptCampaigns(ctx, cfg, st, tc, log)
 	h, err := newAPI(cfg, st, tc, log)
 	if err != nil {
 		return err

@@ -58,6 +58,23 @@ func ensureSchedule(ctx context.Context, cfg config.Config, tc client.Client, lo
 	return nil
 }
 
+// adoptCampaigns hands campaigns stored before campaigns were workflows to
+// workflows of their own; one that fails is logged and tried again at the
+// next start (repeating the campaign's request adopts it too).
+func adoptCampaigns(ctx context.Context, cfg config.Config, st *store.Store, tc client.Client, log *slog.Logger) {
+	svc, err := newService(cfg, st, tc, log)
+	if err == nil {
+		var n int
+		n, err = svc.AdoptStoredCampaigns(ctx)
+		if n > 0 {
+			log.Info("stored campaigns handed to their workflows", "campaigns", n)
+		}
+	}
+	if err != nil {
+		log.Error("adopting stored campaigns failed; the next worker start tries again", "err", err)
+	}
+}
+
 // runReconcile triggers a run, prints its progress every second and its
 // summary at the end.
 func runReconcile(ctx context.Context, _ []string) error {

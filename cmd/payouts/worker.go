@@ -29,6 +29,7 @@ func runWorker(ctx context.Context, _ []string) error {
 		w.Stop()
 		return err
 	}
+	adoptCampaigns(ctx, cfg, st, tc, log)
 	log.Info("worker started", "task_queue", cfg.TemporalTaskQueue)
 	// /metrics and /healthz until ctx ends; a port that cannot be bound
 	// stops the worker rather than leaving it unobserved.
