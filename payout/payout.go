@@ -23,6 +23,7 @@ type Payout struct {
 	Commission     decimal.NullDecimal `json:"commission"`
 	FailureReason  string              `json:"failure_reason,omitempty"`
 	NeedsAttention bool                `json:"needs_attention,omitempty"` // flagged for a human; not a status
+	WaitingFor     *Waiting            `json:"waiting_for,omitempty"`     // set while held: approval, destination, funds
 	RequestedBy    string              `json:"requested_by"`
 	IdempotencyKey string              `json:"idempotency_key"`
 	CreatedAt      time.Time           `json:"created_at"`
@@ -53,5 +54,7 @@ type Change struct {
 	TxID          string
 	Commission    decimal.NullDecimal
 	FailureReason string
-	Details       map[string]any
+	// WaitingFor is what the new status waits for; nil clears it.
+	WaitingFor *Waiting
+	Details    map[string]any
 }

@@ -185,7 +185,7 @@ const cancelUnstartedSQL = `
 			AND p.status IN ('requested', 'awaiting_approval')
 		FOR UPDATE OF p, i
 	), upd AS (
-		UPDATE payouts SET status = 'cancelled', failure_reason = coalesce(NULLIF($4, ''), failure_reason)
+		UPDATE payouts SET status = 'cancelled', failure_reason = coalesce(NULLIF($4, ''), failure_reason), waiting_for = NULL
 		FROM cand
 		WHERE id = cand.cand_id AND payout_can_transition(cand.old_status, 'cancelled')
 		RETURNING id, cand.old_status

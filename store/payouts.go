@@ -17,7 +17,7 @@ import (
 const payoutColumns = `id, client_id, asset, network, amount::text, address, memo, origin, status,
 	is_subtract, coalesce(heleket_uuid, ''), coalesce(txid, ''), commission::text,
 	coalesce(failure_reason, ''), requested_by, coalesce(idempotency_key, ''),
-	created_at, updated_at, finalized_at, needs_attention`
+	created_at, updated_at, finalized_at, needs_attention, waiting_for`
 
 func scanPayout(row pgx.Row) (payout.Payout, error) {
 	return scanPayoutWith(row)
@@ -34,7 +34,7 @@ func scanPayoutWith(row pgx.Row, extra ...any) (payout.Payout, error) {
 	dest := []any{&p.ID, &p.ClientID, &p.Asset, &p.Network, &amount, &p.Address, &p.Memo,
 		&origin, &status, &p.IsSubtract, &p.HeleketUUID, &p.TxID, &commission,
 		&p.FailureReason, &p.RequestedBy, &p.IdempotencyKey,
-		&p.CreatedAt, &p.UpdatedAt, &p.FinalizedAt, &p.NeedsAttention}
+		&p.CreatedAt, &p.UpdatedAt, &p.FinalizedAt, &p.NeedsAttention, &p.WaitingFor}
 	err := row.Scan(append(dest, extra...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return payout.Payout{}, ErrNotFound
@@ -79,7 +79,7 @@ func (s *Store) CreatePayout(ctx context.Context, p payout.Payout, actor string,
 	}
 	stored, err = scanPayoutWith(s.pool.QueryRow(ctx, insertPayoutSQL,
 		p.ID, p.ClientID, p.Asset, p.Network, amount, p.Address, p.Memo, string(p.Origin),
-		string(p.Status), p.IsSubtract, p.RequestedBy, p.IdempotencyKey, actor, detailsJSON))
+		string(p.Status), p.IsSubtract, p.RequestedBy, p.IdempotencyKey, actor, detailsJSON, p.WaitingFor))
 	if err == nil {
 		// Counted here, where every payout is created whatever its
 		// origin, so that started and finished figures agree.
@@ -105,8 +105,8 @@ func (s *Store) CreatePayout(ctx context.Context, p payout.Payout, actor string,
 const insertPayoutSQL = `
 	WITH ins AS (
 		INSERT INTO payouts (id, client_id, asset, network, amount, address, memo, origin,
-			status, is_subtract, requested_by, idempotency_key)
-		VALUES ($1, $2, $3, $4, $5::numeric, $6, $7, $8, $9, $10, $11, NULLIF($12, ''))
+			status, is_subtract, requested_by, idempotency_key, waiting_for)
+		VALUES ($1, $2, $3, $4, $5::numeric, $6, $7, $8, $9, $10, $11, NULLIF($12, ''), $15::jsonb)
 		ON CONFLICT DO NOTHING
 		RETURNING ` + payoutColumns + `
 	), ev AS (
@@ -160,7 +160,7 @@ func (s *Store) Apply(ctx context.Context, c payout.Change) (p payout.Payout, ap
 	}
 	var from string
 	p, err = scanPayoutWith(s.pool.QueryRow(ctx, applySQL, c.PayoutID, string(c.To), c.HeleketUUID, c.TxID,
-		commission, c.FailureReason, string(c.Source), c.Actor, details), &from, &applied)
+		commission, c.FailureReason, string(c.Source), c.Actor, details, c.WaitingFor), &from, &applied)
 	if err != nil {
 		return payout.Payout{}, false, fmt.Errorf("store: apply %s to payout %s: %w", c.To, c.PayoutID, err)
 	}
@@ -180,7 +180,8 @@ const applySQL = `
 			heleket_uuid   = coalesce(NULLIF($3, ''), heleket_uuid),
 			txid           = coalesce(NULLIF($4, ''), txid),
 			commission     = coalesce($5::numeric, commission),
-			failure_reason = coalesce(NULLIF($6, ''), failure_reason)
+			failure_reason = coalesce(NULLIF($6, ''), failure_reason),
+			waiting_for    = $10::jsonb
 		FROM old
 		WHERE id = old.old_id AND payout_can_transition(old.old_status, $2)
 		RETURNING ` + payoutColumns + `, old.old_status

@@ -1,0 +1,68 @@
+-- +goose Up
+
+-- What a held payout waits for (approval, destination, funds), the reason
+-- in words and the role that can release it; cleared by the next change.
+ALTER TABLE payouts ADD COLUMN waiting_for jsonb;
+
+-- Rolling 24-hour totals, read inside the transaction that creates a
+-- payout: a client's in one asset, and everyone's in one asset. Covering,
+-- so a sum reads the index only.
+CREATE INDEX payouts_client_outflow_idx ON payouts (client_id, asset, created_at) INCLUDE (amount, status);
+CREATE INDEX payouts_asset_outflow_idx ON payouts (asset, created_at) INCLUDE (amount, status);
+-- "Paid to before": a destination a client has already received money at.
+CREATE INDEX payouts_paid_destination_idx ON payouts (client_id, asset, network, address) WHERE status = 'paid';
+
+-- A campaign over an approval threshold waits for one decision as a whole.
+ALTER TABLE payout_batches DROP CONSTRAINT payout_batches_state_check;
+ALTER TABLE payout_batches ADD CONSTRAINT payout_batches_state_check
+    CHECK (state IN ('awaiting_approval', 'starting', 'paused', 'cancelled', 'started'));
+
+-- A schedule whose runs in 24 hours exceed the threshold waits for a
+-- second admin before its first run; its decisions are audited.
+ALTER TABLE payout_schedules
+    ADD COLUMN approval_state text NOT NULL DEFAULT 'none'
+        CHECK (approval_state IN ('none', 'awaiting', 'approved', 'rejected')),
+    ADD COLUMN approval_reason text NOT NULL DEFAULT '';
+CREATE TABLE payout_schedule_events (
+    id          bigserial PRIMARY KEY,
+    schedule_id text NOT NULL REFERENCES payout_schedules (id),
+    action      text NOT NULL CHECK (action <> ''),
+    actor       text NOT NULL CHECK (actor <> ''),
+    details     jsonb NOT NULL DEFAULT '{}',
+    at          timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX payout_schedule_events_schedule_idx ON payout_schedule_events (schedule_id, id);
+
+-- Wallets: a new or changed one is usable after the cooldown or a second
+-- admin's approval; wallets can be disabled; every change is audited
+-- (deleted wallets keep their trail).
+ALTER TABLE client_wallets
+    ADD COLUMN usable_from timestamptz NOT NULL DEFAULT now(),
+    ADD COLUMN approved_by text,
+    ADD COLUMN disabled_at timestamptz,
+    ADD COLUMN changed_by text NOT NULL DEFAULT '';
+CREATE TABLE client_wallet_events (
+    id         bigserial PRIMARY KEY,
+    client_id  text NOT NULL,
+    asset      text NOT NULL,
+    network    text NOT NULL,
+    address    text NOT NULL,
+    action     text NOT NULL CHECK (action <> ''),
+    actor      text NOT NULL CHECK (actor <> ''),
+    details    jsonb NOT NULL DEFAULT '{}',
+    at         timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX client_wallet_events_client_idx ON client_wallet_events (client_id, id);
+
+-- +goose Down
+DROP TABLE client_wallet_events;
+ALTER TABLE client_wallets DROP COLUMN usable_from, DROP COLUMN approved_by, DROP COLUMN disabled_at, DROP COLUMN changed_by;
+DROP TABLE payout_schedule_events;
+ALTER TABLE payout_schedules DROP COLUMN approval_state, DROP COLUMN approval_reason;
+ALTER TABLE payout_batches DROP CONSTRAINT payout_batches_state_check;
+ALTER TABLE payout_batches ADD CONSTRAINT payout_batches_state_check
+    CHECK (state IN ('starting', 'paused', 'cancelled', 'started'));
+DROP INDEX payouts_paid_destination_idx;
+DROP INDEX payouts_asset_outflow_idx;
+DROP INDEX payouts_client_outflow_idx;
+ALTER TABLE payouts DROP COLUMN waiting_for;
