@@ -49,6 +49,10 @@ type Config struct {
 	// second admin; assets not listed need no approval.
 	ApprovalThresholds string        `envconfig:"APPROVAL_THRESHOLDS"`
 	ApprovalTimeout    time.Duration `envconfig:"APPROVAL_TIMEOUT" default:"24h"`
+	// BatchPageSize is how many campaign rows one page starts; 0 is the
+	// workflow's own (500). Tests set it low to get many pages from a few
+	// hundred rows.
+	BatchPageSize int `envconfig:"BATCH_PAGE_SIZE" default:"0"`
 
 	// Reconciliation: a Temporal schedule compares Postgres with Heleket.
 	ReconcileEvery    time.Duration `envconfig:"RECONCILE_EVERY" default:"15m"`
@@ -106,6 +110,9 @@ func (c Config) check() error {
 	}
 	if c.WebhookWait <= 0 || c.PollInitial <= 0 || c.PollMax < c.PollInitial {
 		return fmt.Errorf("PAYOUT_WEBHOOK_WAIT and PAYOUT_POLL_INITIAL must be positive and PAYOUT_POLL_MAX >= PAYOUT_POLL_INITIAL")
+	}
+	if c.BatchPageSize < 0 {
+		return fmt.Errorf("BATCH_PAGE_SIZE must not be negative (0 = the default)")
 	}
 	if _, err := c.GrpcCompression(); err != nil {
 		return err

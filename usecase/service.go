@@ -38,6 +38,9 @@ type Deps struct {
 	ReconcileLeaseTTL time.Duration
 	ReconcileIDs      struct{ Schedule, Manual string }
 	Logger            *slog.Logger
+	// BatchPageSize is the rows per page of the campaign workflows this
+	// service starts (BATCH_PAGE_SIZE); 0 is the workflow's default.
+	BatchPageSize int
 }
 
 // Service holds the use cases.
@@ -48,6 +51,8 @@ type Service struct {
 	starter  *starter.Starter
 	recon    *starter.Reconciliation
 	log      *slog.Logger
+	// batchPageSize goes into every campaign workflow's input.
+	batchPageSize int
 }
 
 // New builds the service; it reads the installation's identity from the
@@ -64,7 +69,7 @@ func New(ctx context.Context, d Deps) (*Service, error) {
 		log = slog.Default()
 	}
 	return &Service{
-		store: d.Store, temporal: d.Temporal, gate: g, log: log,
+		store: d.Store, temporal: d.Temporal, gate: g, log: log, batchPageSize: d.BatchPageSize,
 		starter: &starter.Starter{Client: d.Temporal, TaskQueue: d.TaskQueue, Timing: d.Timing,
 			Installation: inst.ID, LegacyBefore: inst.CreatedAt, DataConverter: d.DataConverter, Gate: g},
 		recon: &starter.Reconciliation{Client: d.Temporal, Store: d.Store, TaskQueue: d.TaskQueue,

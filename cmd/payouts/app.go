@@ -76,7 +76,8 @@ func newService(cfg config.Config, st *store.Store, tc client.Client, log *slog.
 	}
 	d := usecase.Deps{Store: st, Temporal: tc, TaskQueue: cfg.TemporalTaskQueue, Timing: timingOf(cfg),
 		Policy:         gate.Policy{Limits: limits, ApprovalThresholds: thresholds, FeeFromBalance: cfg.FeeFromBalance},
-		ReconcileEvery: cfg.ReconcileEvery, ReconcileLeaseTTL: activities.DefaultLeaseTTL, Logger: log}
+		ReconcileEvery: cfg.ReconcileEvery, ReconcileLeaseTTL: activities.DefaultLeaseTTL, Logger: log,
+		BatchPageSize: cfg.BatchPageSize}
 	c, err := cfg.Codec()
 	if err != nil {
 		return nil, err
