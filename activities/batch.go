@@ -21,6 +21,7 @@ type BatchStore interface {
 	GetBatch(ctx context.Context, id string) (store.Batch, error)
 	BatchRowsToStart(ctx context.Context, batchID, afterPayoutID string, limit int) ([]payout.Payout, error)
 	MarkBatchStarted(ctx context.Context, batchID string, payoutIDs []string) error
+	MarkFinishedBatchRowsStarted(ctx context.Context, batchID, after, through string) (int, error)
 	SetBatchState(ctx context.Context, batchID string, to store.BatchState, action, actor string, details map[string]any) (bool, error)
 	CancelUnstartedBatchRows(ctx context.Context, batchID, actor, reason string) (int, error)
 }
@@ -120,6 +121,16 @@ func (a *Activities) StartBatchPage(ctx context.Context, req BatchPage) (BatchPa
 	res := BatchPageResult{Started: len(rows), State: string(b.State)}
 	if len(rows) > 0 {
 		res.Last = rows[len(rows)-1].ID
+	}
+	// Rows an earlier attempt started without recording, and that are
+	// final by now, were skipped above: they lie within this page's range
+	// (to the end when this is the last page), and are recorded here.
+	through := res.Last
+	if len(rows) < req.Limit {
+		through = ""
+	}
+	if _, err := a.Batches.MarkFinishedBatchRowsStarted(ctx, req.BatchID, req.After, through); err != nil {
+		return BatchPageResult{}, fmt.Errorf("batch %s: mark finished rows started: %w", req.BatchID, err)
 	}
 	return res, nil
 }

@@ -160,6 +160,27 @@ const batchRowsToStartSQL = `
 	ORDER BY i.payout_id
 	LIMIT $3`
 
+// MarkFinishedBatchRowsStarted records as started the batch's unstarted
+// rows in (after, through] whose payouts are already final; through ""
+// has no upper bound. A page attempt that died after starting rows but
+// before recording them leaves such rows: their workflows ran to the end
+// before the retry, which BatchRowsToStart then skips, so without this
+// they would count as not started for ever. While a campaign is starting
+// nothing but a row's workflow makes it final (a cancel stops the pages
+// first), so a final row was started. It returns how many it recorded.
+func (s *Store) MarkFinishedBatchRowsStarted(ctx context.Context, batchID, after, through string) (int, error) {
+	tag, err := s.pool.Exec(ctx, `
+		UPDATE payout_batch_items i SET started_at = now()
+		FROM payouts p
+		WHERE p.id = i.payout_id AND i.batch_id = $1 AND i.started_at IS NULL
+			AND i.payout_id > $2 AND ($3 = '' OR i.payout_id <= $3)
+			AND p.status IN ('paid', 'failed', 'cancelled', 'rejected', 'expired')`, batchID, after, through)
+	if err != nil {
+		return 0, fmt.Errorf("store: mark finished rows of batch %s started: %w", batchID, err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // cancelChunk bounds how many rows one statement (one transaction) of
 // CancelUnstartedBatchRows cancels, so a 100,000-row campaign holds no
 // long transaction and no lock on all of its rows at once.
