@@ -49,6 +49,8 @@ type StackOptions struct {
 	// within seconds.
 	WebhookWait, PollInitial, PollMax time.Duration
 	SettleAfter, CheckAfter           time.Duration // sandbox progression
+	// Env is added to the environment of the api and the worker.
+	Env []string
 }
 
 // Stack is the product as deployed, on one machine: the Temporal dev
@@ -61,6 +63,7 @@ type Stack struct {
 	Sandbox    *sandbox.Sandbox
 	SandboxURL string
 	Trap       *CreateTrap
+	Hold       *CreateHold // in front of Trap
 	Proxy      *Proxy
 	API        *Proc
 	Worker     *Proc
@@ -140,7 +143,8 @@ func (s *Stack) startSandbox(t testing.TB) {
 	s.Trap = &CreateTrap{Next: s.Sandbox.Handler(), Known: func(id string) bool { _, ok := s.Sandbox.Payout(id); return ok }}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	srv := &http.Server{Handler: s.Trap, ReadHeaderTimeout: 10 * time.Second}
+	s.Hold = &CreateHold{Next: s.Trap}
+	srv := &http.Server{Handler: s.Hold, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }() // ends with ErrServerClosed at cleanup
 	// Close, not Shutdown: timeout faults hold requests open on purpose.
 	t.Cleanup(func() { _ = srv.Close() })
@@ -175,7 +179,7 @@ func (s *Stack) logPath(name string) string { return filepath.Join(s.opts.LogDir
 // env is the whole environment of the api and the worker: the same for
 // both, as in a deployment.
 func (s *Stack) env() []string {
-	return []string{
+	return append([]string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + os.Getenv("HOME"),
 		"TEMPORAL_ADDRESS=" + s.temporal,
@@ -193,7 +197,7 @@ func (s *Stack) env() []string {
 		"RECONCILE_EVERY=24h",
 		"LOG_LEVEL=info",
 		"LOG_FORMAT=json",
-	}
+	}, s.opts.Env...)
 }
 
 // Client returns an admin client of the API.
