@@ -36,12 +36,20 @@ type Policy struct {
 	// second admin; assets not listed need none.
 	ApprovalThresholds map[string]decimal.Decimal
 	FeeFromBalance     bool // Heleket is_subtract
+	// Hard caps on the rolling 24 h total per asset: a client's
+	// (CLIENT_DAILY_LIMITS) and all clients' (DAILY_OUTFLOW_LIMITS).
+	ClientDailyLimits  map[string]decimal.Decimal
+	DailyOutflowLimits map[string]decimal.Decimal
+	// NewAddressPolicy is allow (the default), approve or refuse.
+	NewAddressPolicy string
+	Denylist         Denylist
 }
 
 // Gate makes and admits payouts under one policy.
 type Gate struct {
 	Policy  Policy
 	Wallets Wallets
+	Payouts Payouts
 }
 
 // Origins a payout can pass the gate from; the label of
@@ -60,6 +68,7 @@ var ErrNoDefaultWallet = errors.New("no default wallet")
 
 // Refusal is a payout the gate refuses, with the field errors to show.
 type Refusal struct {
+	Kind    string // a Refused* name
 	Message string
 	Fields  payout.FieldErrors
 }

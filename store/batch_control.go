@@ -17,10 +17,11 @@ import (
 type BatchState string
 
 const (
-	BatchStarting  BatchState = "starting"  // rows are still being started
-	BatchPaused    BatchState = "paused"    // no row starts until resumed
-	BatchCancelled BatchState = "cancelled" // no more rows start, ever
-	BatchStarted   BatchState = "started"   // every row was started
+	BatchAwaitingApproval BatchState = "awaiting_approval" // over a threshold: one decision for the whole campaign
+	BatchStarting         BatchState = "starting"          // rows are still being started
+	BatchPaused           BatchState = "paused"            // no row starts until resumed
+	BatchCancelled        BatchState = "cancelled"         // no more rows start, ever
+	BatchStarted          BatchState = "started"           // every row was started
 )
 
 // ErrBatchFinal refuses a move out of a final batch state (cancelled,
@@ -37,14 +38,15 @@ var ErrBatchMove = errors.New("batch state change not allowed")
 // row must name. Setting the current state again is not a move
 // (SetBatchState treats it as a no-op).
 var batchMoves = map[BatchState]map[BatchState]string{
-	BatchStarting: {BatchPaused: "paused", BatchCancelled: "cancelled", BatchStarted: "started"},
-	BatchPaused:   {BatchStarting: "resumed", BatchCancelled: "cancelled"},
+	BatchAwaitingApproval: {BatchStarting: "approved", BatchCancelled: "rejected"},
+	BatchStarting:         {BatchPaused: "paused", BatchCancelled: "cancelled", BatchStarted: "started"},
+	BatchPaused:           {BatchStarting: "resumed", BatchCancelled: "cancelled"},
 }
 
 // Valid says whether s is one of the four states.
 func (s BatchState) Valid() bool {
 	switch s {
-	case BatchStarting, BatchPaused, BatchCancelled, BatchStarted:
+	case BatchAwaitingApproval, BatchStarting, BatchPaused, BatchCancelled, BatchStarted:
 		return true
 	}
 	return false
@@ -110,7 +112,7 @@ func (s *Store) SetBatchState(ctx context.Context, batchID string, to BatchState
 			// as "paused" would mislead whoever reads the trail.
 			return fmt.Errorf("%w: %s to %s is action %q, not %q", ErrBatchMove, from, to, want, action)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE payout_batches SET state = $2, updated_at = now() WHERE id = $1`,
+		if _, err := tx.Exec(ctx, `UPDATE payout_batches SET state = $2, waiting_for = NULL, updated_at = now() WHERE id = $1`,
 			batchID, string(to)); err != nil {
 			return fmt.Errorf("update state: %w", err)
 		}
@@ -359,7 +361,7 @@ func (s *Store) StartingBatches(ctx context.Context) ([]StartingBatch, error) {
 		var sb StartingBatch
 		b := &sb.Batch
 		err := row.Scan(&b.ID, &b.IdempotencyKey, &b.Fingerprint, &b.RowCount, &b.RequestedBy, &b.State, &b.CreatedAt, &b.UpdatedAt,
-			&sb.Started)
+			&b.WaitingFor, &sb.Started)
 		return sb, err
 	})
 	if err != nil {

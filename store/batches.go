@@ -25,6 +25,8 @@ type Batch struct {
 	State          BatchState `json:"state"`
 	CreatedAt      time.Time  `json:"created_at"`
 	UpdatedAt      time.Time  `json:"updated_at"`
+	// WaitingFor says why a campaign awaits approval, and who can give it.
+	WaitingFor *payout.Waiting `json:"waiting_for,omitempty"`
 }
 
 // BatchGroup is one (asset, status) cell of a batch's progress.
@@ -45,11 +47,11 @@ type BatchSummary struct {
 // uniqueViolation is PostgreSQL's SQLSTATE for a duplicate key.
 const uniqueViolation = "23505"
 
-const batchColumns = `id, idempotency_key, fingerprint, row_count, requested_by, state, created_at, updated_at`
+const batchColumns = `id, idempotency_key, fingerprint, row_count, requested_by, state, created_at, updated_at, waiting_for`
 
 func scanBatch(row pgx.Row) (Batch, error) {
 	var b Batch
-	err := row.Scan(&b.ID, &b.IdempotencyKey, &b.Fingerprint, &b.RowCount, &b.RequestedBy, &b.State, &b.CreatedAt, &b.UpdatedAt)
+	err := row.Scan(&b.ID, &b.IdempotencyKey, &b.Fingerprint, &b.RowCount, &b.RequestedBy, &b.State, &b.CreatedAt, &b.UpdatedAt, &b.WaitingFor)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Batch{}, ErrNotFound
 	}
@@ -63,30 +65,57 @@ func scanBatch(row pgx.Row) (Batch, error) {
 // nothing is written and the existing batch is returned with created=false;
 // the caller compares fingerprints.
 func (s *Store) CreateBatch(ctx context.Context, b Batch, payouts []payout.Payout) (stored Batch, created bool, err error) {
+	return s.CreateBatchChecked(ctx, b, payouts, BatchCheck{})
+}
+
+// CreateBatchChecked is CreateBatch with the payout gate's decision on the
+// whole campaign taken inside the transaction, from totals read under the
+// locks the check asks for (see Check). A campaign that exists is returned
+// as it is, without a decision.
+func (s *Store) CreateBatchChecked(ctx context.Context, b Batch, payouts []payout.Payout, c BatchCheck) (stored Batch, created bool, err error) {
 	if len(payouts) != b.RowCount || b.RowCount == 0 {
 		return Batch{}, false, fmt.Errorf("store: create batch %s: %d payouts for %d rows", b.ID, len(payouts), b.RowCount)
 	}
-	cols, err := payoutArrays(payouts)
-	if err != nil {
-		return Batch{}, false, fmt.Errorf("store: create batch %s: %w", b.ID, err)
-	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		check := Check{ClientTotal: c.ClientTotal, AllTotal: c.AllTotal}
+		if err := lockOutflow(ctx, tx, check, batchKeys(payouts)); err != nil {
+			return err
+		}
+		if c.Decide != nil {
+			found, ok, err := existingBatch(ctx, tx, b)
+			if err != nil || ok {
+				stored = found
+				return err
+			}
+			facts, err := readBatchFacts(ctx, tx, c, payouts)
+			if err != nil {
+				return err
+			}
+			if b, payouts, err = c.Decide(b, payouts, facts); err != nil {
+				return err
+			}
+		}
+		if b.State == "" {
+			b.State = BatchStarting
+		}
 		stored, err = scanBatch(tx.QueryRow(ctx, `
-			INSERT INTO payout_batches (id, idempotency_key, fingerprint, row_count, requested_by)
-			VALUES ($1, $2, $3, $4, $5)
+			INSERT INTO payout_batches (id, idempotency_key, fingerprint, row_count, requested_by, state, waiting_for)
+			VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
 			ON CONFLICT DO NOTHING
-			RETURNING `+batchColumns, b.ID, b.IdempotencyKey, b.Fingerprint, b.RowCount, b.RequestedBy))
+			RETURNING `+batchColumns, b.ID, b.IdempotencyKey, b.Fingerprint, b.RowCount, b.RequestedBy, b.State, b.WaitingFor))
 		if errors.Is(err, ErrNotFound) {
-			// The key may name a batch stored under another ID: one from
-			// before installation IDs.
-			stored, err = scanBatch(tx.QueryRow(ctx, `SELECT `+batchColumns+` FROM payout_batches
-				WHERE id = $1 OR idempotency_key = $2 ORDER BY id = $1 DESC LIMIT 1`, b.ID, b.IdempotencyKey))
+			found, _, err := existingBatch(ctx, tx, b)
+			stored = found
 			return err
 		}
 		if err != nil {
 			return fmt.Errorf("insert batch: %w", err)
 		}
 		created = true
+		cols, err := payoutArrays(payouts)
+		if err != nil {
+			return err
+		}
 		return insertBatchPayouts(ctx, tx, stored, payouts[0], cols)
 	})
 	if err != nil {
@@ -96,6 +125,20 @@ func (s *Store) CreateBatch(ctx context.Context, b Batch, payouts []payout.Payou
 		countStarted(payouts)
 	}
 	return stored, created, nil
+}
+
+// existingBatch finds the batch of b's ID or key: the key may name a batch
+// stored under another ID, one from before installation IDs.
+func existingBatch(ctx context.Context, tx pgx.Tx, b Batch) (Batch, bool, error) {
+	found, err := scanBatch(tx.QueryRow(ctx, `SELECT `+batchColumns+` FROM payout_batches
+		WHERE id = $1 OR idempotency_key = $2 ORDER BY id = $1 DESC LIMIT 1`, b.ID, b.IdempotencyKey))
+	if errors.Is(err, ErrNotFound) {
+		return Batch{}, false, nil
+	}
+	if err != nil {
+		return Batch{}, false, fmt.Errorf("look for the batch: %w", err)
+	}
+	return found, true, nil
 }
 
 // countStarted counts a committed batch's payouts, each with the origin it
@@ -202,7 +245,7 @@ func (s *Store) MarkBatchStarted(ctx context.Context, batchID string, payoutIDs 
 // from one aggregate query. ErrNotFound when there is no such batch.
 func (s *Store) BatchSummary(ctx context.Context, id string) (BatchSummary, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT b.id, b.idempotency_key, b.fingerprint, b.row_count, b.requested_by, b.state, b.created_at, b.updated_at,
+		SELECT b.id, b.idempotency_key, b.fingerprint, b.row_count, b.requested_by, b.state, b.created_at, b.updated_at, b.waiting_for,
 			p.asset, p.status, count(*), sum(p.amount)::text, count(*) FILTER (WHERE i.started_at IS NULL)
 		FROM payout_batches b
 			JOIN payout_batch_items i ON i.batch_id = b.id
@@ -233,7 +276,7 @@ func scanSummary(rows pgx.Rows) (BatchSummary, error) {
 			status, amount string
 		)
 		b, g := &r.batch, &r.group
-		if err := row.Scan(&b.ID, &b.IdempotencyKey, &b.Fingerprint, &b.RowCount, &b.RequestedBy, &b.State, &b.CreatedAt, &b.UpdatedAt,
+		if err := row.Scan(&b.ID, &b.IdempotencyKey, &b.Fingerprint, &b.RowCount, &b.RequestedBy, &b.State, &b.CreatedAt, &b.UpdatedAt, &b.WaitingFor,
 			&g.Asset, &status, &g.Count, &amount, &g.NotStarted); err != nil {
 			return summaryRow{}, err
 		}

@@ -19,13 +19,65 @@ type Wallet struct {
 	IsDefault bool      `json:"is_default"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// UsableFrom is when a new or changed wallet may be paid to without a
+	// second admin (WALLET_CHANGE_COOLDOWN); ApprovedBy is that admin, if
+	// one released it sooner. A disabled wallet is never paid to.
+	UsableFrom time.Time  `json:"usable_from"`
+	ApprovedBy string     `json:"approved_by,omitempty"`
+	DisabledAt *time.Time `json:"disabled_at,omitempty"`
+	ChangedBy  string     `json:"changed_by,omitempty"`
 }
 
-const walletColumns = `client_id, asset, network, address, memo, is_default, created_at, updated_at`
+// Usable says whether a payout may go to the wallet at now without a
+// second admin's approval.
+func (w Wallet) Usable(now time.Time) bool {
+	return w.DisabledAt == nil && (w.ApprovedBy != "" || !now.Before(w.UsableFrom))
+}
+
+const walletColumns = `client_id, asset, network, address, memo, is_default, created_at, updated_at,
+	usable_from, coalesce(approved_by, ''), disabled_at, changed_by`
+
+func walletColumnsOf(alias string) string {
+	return alias + ".client_id, " + alias + ".asset, " + alias + ".network, " + alias + ".address, " +
+		alias + ".memo, " + alias + ".is_default, " + alias + ".created_at, " + alias + ".updated_at, " +
+		alias + ".usable_from, " + alias + ".approved_by, " + alias + ".disabled_at, " + alias + ".changed_by"
+}
+
+// nullableWallet scans walletColumnsOf of an outer join.
+type nullableWallet struct {
+	clientID, asset, network, address, memo, approvedBy, changedBy *string
+	isDefault                                                      *bool
+	createdAt, updatedAt, usableFrom, disabledAt                   *time.Time
+}
+
+func (n *nullableWallet) dest() []any {
+	return []any{&n.clientID, &n.asset, &n.network, &n.address, &n.memo, &n.isDefault, &n.createdAt, &n.updatedAt,
+		&n.usableFrom, &n.approvedBy, &n.disabledAt, &n.changedBy}
+}
+
+func (n *nullableWallet) wallet() Wallet {
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	at := func(p *time.Time) time.Time {
+		if p == nil {
+			return time.Time{}
+		}
+		return *p
+	}
+	return Wallet{ClientID: str(n.clientID), Asset: str(n.asset), Network: str(n.network), Address: str(n.address),
+		Memo: str(n.memo), IsDefault: n.isDefault != nil && *n.isDefault, CreatedAt: at(n.createdAt),
+		UpdatedAt: at(n.updatedAt), UsableFrom: at(n.usableFrom), ApprovedBy: str(n.approvedBy),
+		DisabledAt: n.disabledAt, ChangedBy: str(n.changedBy)}
+}
 
 func scanWallet(row pgx.Row) (Wallet, error) {
 	var w Wallet
-	err := row.Scan(&w.ClientID, &w.Asset, &w.Network, &w.Address, &w.Memo, &w.IsDefault, &w.CreatedAt, &w.UpdatedAt)
+	err := row.Scan(&w.ClientID, &w.Asset, &w.Network, &w.Address, &w.Memo, &w.IsDefault, &w.CreatedAt, &w.UpdatedAt,
+		&w.UsableFrom, &w.ApprovedBy, &w.DisabledAt, &w.ChangedBy)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Wallet{}, ErrNotFound
 	}

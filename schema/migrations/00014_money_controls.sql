@@ -16,6 +16,7 @@ CREATE INDEX payouts_paid_destination_idx ON payouts (client_id, asset, network,
 ALTER TABLE payout_batches DROP CONSTRAINT payout_batches_state_check;
 ALTER TABLE payout_batches ADD CONSTRAINT payout_batches_state_check
     CHECK (state IN ('awaiting_approval', 'starting', 'paused', 'cancelled', 'started'));
+ALTER TABLE payout_batches ADD COLUMN waiting_for jsonb;
 
 -- A schedule whose runs in 24 hours exceed the threshold waits for a
 -- second admin before its first run; its decisions are audited.
@@ -59,6 +60,7 @@ DROP TABLE client_wallet_events;
 ALTER TABLE client_wallets DROP COLUMN usable_from, DROP COLUMN approved_by, DROP COLUMN disabled_at, DROP COLUMN changed_by;
 DROP TABLE payout_schedule_events;
 ALTER TABLE payout_schedules DROP COLUMN approval_state, DROP COLUMN approval_reason;
+ALTER TABLE payout_batches DROP COLUMN waiting_for;
 ALTER TABLE payout_batches DROP CONSTRAINT payout_batches_state_check;
 ALTER TABLE payout_batches ADD CONSTRAINT payout_batches_state_check
     CHECK (state IN ('starting', 'paused', 'cancelled', 'started'));
