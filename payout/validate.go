@@ -118,11 +118,11 @@ func checkClientID(errs FieldErrors, id string) {
 // checkAssetNetwork reports the pair problem on the network field: the asset
 // is usually what the client means, the network what it got wrong.
 func checkAssetNetwork(errs FieldErrors, asset, network string) {
-	assetOK := checkKnown(errs, FieldAsset, asset, KnownAsset(asset), Assets())
-	networkOK := checkKnown(errs, FieldNetwork, network, KnownNetwork(network), Networks())
+	assetOK := checkKnown(errs, FieldAsset, asset, KnownAsset(asset), sortedAssets)
+	networkOK := checkKnown(errs, FieldNetwork, network, KnownNetwork(network), sortedNetworks)
 	if assetOK && networkOK && !SupportsPair(asset, network) {
 		errs.Add(FieldNetwork, fmt.Sprintf("%s is not available on %s; supported: %s",
-			asset, network, strings.Join(NetworksFor(asset), ", ")))
+			asset, network, strings.Join(networksByAsset[NormalizeAsset(asset)], ", ")))
 	}
 }
 
