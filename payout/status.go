@@ -24,11 +24,15 @@ const (
 	// until a second admin decides; it expires if nobody does.
 	StatusAwaitingApproval Status = "awaiting_approval"
 	StatusExpired          Status = "expired"
+	// Heleket refused the create and the merchant balance is below what
+	// the payout debits: held, and submitted again (same order_id) once
+	// funds may have arrived, until PAYOUT_FUNDS_WAIT.
+	StatusAwaitingFunds Status = "awaiting_funds"
 )
 
 // Statuses lists every status, in lifecycle order.
 var Statuses = []Status{
-	StatusAwaitingApproval, StatusRequested, StatusSubmitted, StatusProcessing, StatusVerifying,
+	StatusAwaitingApproval, StatusRequested, StatusAwaitingFunds, StatusSubmitted, StatusProcessing, StatusVerifying,
 	StatusPaid, StatusFailed, StatusCancelled, StatusRejected, StatusExpired,
 }
 

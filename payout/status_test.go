@@ -11,6 +11,8 @@ import (
 var allowed = map[Status][]Status{
 	StatusAwaitingApproval: {StatusRequested, StatusRejected, StatusExpired, StatusCancelled},
 	StatusRequested: {StatusSubmitted, StatusProcessing, StatusVerifying,
+		StatusPaid, StatusFailed, StatusCancelled, StatusRejected, StatusAwaitingFunds},
+	StatusAwaitingFunds: {StatusSubmitted, StatusProcessing, StatusVerifying,
 		StatusPaid, StatusFailed, StatusCancelled, StatusRejected},
 	StatusSubmitted:  {StatusProcessing, StatusVerifying, StatusPaid, StatusFailed, StatusCancelled},
 	StatusProcessing: {StatusVerifying, StatusPaid, StatusFailed, StatusCancelled},

@@ -36,6 +36,17 @@ var transitions = []Transition{
 	{StatusRequested, StatusVerifying, "reconciliation finds Heleket checking a payout no workflow follows (its create answer was never recorded)"},
 	{StatusRequested, StatusPaid, "reconciliation finds Heleket already paid a payout no workflow follows (its create answer was never recorded)"},
 	{StatusRequested, StatusFailed, "reconciliation finds Heleket already failed a payout no workflow follows (its create answer was never recorded)"},
+	{StatusRequested, StatusAwaitingFunds, "Heleket refused the create and the merchant balance is below amount + fee: held until funds arrive"},
+
+	// Heleket holds nothing under the order_id while a payout awaits funds,
+	// so its rows are those of requested: the same create is sent again.
+	{StatusAwaitingFunds, StatusSubmitted, "funds arrived and Heleket accepted the create sent again under the same order_id"},
+	{StatusAwaitingFunds, StatusRejected, "the create sent again was refused for a reason other than funds (the balance covers it, or a field is invalid)"},
+	{StatusAwaitingFunds, StatusFailed, "funds did not arrive within PAYOUT_FUNDS_WAIT, or reconciliation finds Heleket failed a create sent again whose answer was never recorded"},
+	{StatusAwaitingFunds, StatusCancelled, "an operator cancelled it while it waited for funds, or reconciliation finds it cancelled at Heleket"},
+	{StatusAwaitingFunds, StatusProcessing, "reconciliation finds Heleket processing a create sent again whose answer was never recorded"},
+	{StatusAwaitingFunds, StatusVerifying, "reconciliation finds Heleket checking a create sent again whose answer was never recorded"},
+	{StatusAwaitingFunds, StatusPaid, "reconciliation finds Heleket paid a create sent again whose answer was never recorded"},
 
 	{StatusSubmitted, StatusProcessing, "Heleket reports process"},
 	{StatusSubmitted, StatusVerifying, "Heleket reports check, or a fail it does not call final, before we saw process"},

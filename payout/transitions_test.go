@@ -41,8 +41,8 @@ func TestFinalMeansNoRowLeaves(t *testing.T) {
 // row that changes them must show up here.
 func TestRanksAreLongestWays(t *testing.T) {
 	want := map[Status]int{
-		StatusAwaitingApproval: 0, StatusRequested: 1, StatusSubmitted: 2, StatusProcessing: 3,
-		StatusVerifying: 4, StatusPaid: 9, StatusFailed: 9, StatusCancelled: 9, StatusRejected: 9, StatusExpired: 9,
+		StatusAwaitingApproval: 0, StatusRequested: 1, StatusAwaitingFunds: 2, StatusSubmitted: 3, StatusProcessing: 4,
+		StatusVerifying: 5, StatusPaid: 9, StatusFailed: 9, StatusCancelled: 9, StatusRejected: 9, StatusExpired: 9,
 	}
 	for _, s := range Statuses {
 		assert.Equal(t, want[s], s.Rank(), s)
