@@ -17,7 +17,7 @@ import (
 // label set.
 var heleketEndpoints = []string{
 	heleket.PathPayoutInfo, heleket.PathListPayouts, heleket.PathServices, heleket.PathCalc, heleket.PathCalculate,
-	heleket.PathTestWebhook, heleket.PathCreatePayout,
+	heleket.PathTestWebhook, heleket.PathCreatePayout, heleket.PathBalance,
 }
 
 // HeleketTransport wraps next (nil means http.DefaultTransport) to time

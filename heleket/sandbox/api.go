@@ -76,6 +76,7 @@ func (s *Sandbox) apiRoutes() map[string]apiHandler {
 		heleket.PathListPayouts:  s.handleList,
 		heleket.PathServices:     s.handleServices,
 		heleket.PathTestWebhook:  s.handleTestWebhook,
+		heleket.PathBalance:      s.handleBalance,
 	}
 	calc := []string{heleket.PathCalc, heleket.PathCalculate}
 	if s.cfg.CalcPath != "" {

@@ -20,6 +20,7 @@ import (
 //	GET   /_sandbox/payouts/{order_id}        the payout, with order_id and timestamps
 //	POST  /_sandbox/payouts/{order_id}/status {"status":"cancel"}
 //	PUT   /_sandbox/settle-after              {"settle_after":"2s"}
+//	POST  /_sandbox/balance                   {"currency":"USDT","amount":"100"}: a top-up
 func (s *Sandbox) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -41,6 +42,7 @@ func (s *Sandbox) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /_sandbox/payouts/{order_id}", s.getPayout)
 	mux.HandleFunc("POST /_sandbox/payouts/{order_id}/status", s.postStatus)
 	mux.HandleFunc("PUT /_sandbox/settle-after", s.putSettleAfter)
+	mux.HandleFunc("POST /_sandbox/balance", s.postBalance)
 }
 
 func (s *Sandbox) putFaults(w http.ResponseWriter, r *http.Request, base Faults) {
