@@ -21,6 +21,7 @@ type ScheduleStore interface {
 // ScheduleGate makes a run's payout (gate.Gate): the one payout gate.
 type ScheduleGate interface {
 	ScheduledPayout(ctx context.Context, sc store.Schedule, payoutID string) (payout.Payout, error)
+	Make(ctx context.Context, p payout.Payout, from, actor string, details map[string]any, preApproved bool) (payout.Payout, bool, error)
 }
 
 // Error types of PrepareScheduledPayout that retrying cannot fix.
@@ -31,6 +32,9 @@ const (
 	// ErrTypeNoDefaultWallet: the schedule pays the client's default
 	// wallet and the client has none for the asset and network.
 	ErrTypeNoDefaultWallet = "NoDefaultWallet"
+	// ErrTypeMoneyControl: a money control refused the run's payout (a
+	// hard cap, a denied or refused address); nothing was stored.
+	ErrTypeMoneyControl = "MoneyControl"
 )
 
 // ScheduledRun identifies one run of a recurring payout.
@@ -66,5 +70,19 @@ func (a *Activities) PrepareScheduledPayout(ctx context.Context, run ScheduledRu
 	if err != nil {
 		return payout.Payout{}, fmt.Errorf("prepare scheduled payout %s: %w", run.PayoutID, err)
 	}
-	return p, nil
+	// Stored here, through the gate, so the run's payout meets the caps
+	// and destination rules decided with the totals locked; its workflow's
+	// Persist then finds it. An approved schedule's approval covers the
+	// thresholds of its runs.
+	stored, _, err := a.Gate.Make(ctx, p, gate.FromSchedule, p.RequestedBy,
+		map[string]any{"via": "schedule", "schedule_id": sc.ID}, sc.ApprovalState == store.ScheduleApprovalApproved)
+	var refused *gate.Refusal
+	if errors.As(err, &refused) {
+		return payout.Payout{}, temporal.NewNonRetryableApplicationError(
+			"scheduled run refused: "+refused.Message, ErrTypeMoneyControl, err)
+	}
+	if err != nil {
+		return payout.Payout{}, fmt.Errorf("prepare scheduled payout %s: store: %w", run.PayoutID, err)
+	}
+	return stored, nil
 }

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -43,6 +44,9 @@ type Policy struct {
 	// NewAddressPolicy is allow (the default), approve or refuse.
 	NewAddressPolicy string
 	Denylist         Denylist
+	// WalletCooldown: a new or changed wallet is usable after it, or once
+	// a second admin approves it.
+	WalletCooldown time.Duration
 }
 
 // Gate makes and admits payouts under one policy.

@@ -42,11 +42,13 @@ type payoutView struct {
 	Commission    *decimal.Decimal `json:"commission"`
 	FailureReason string           `json:"failure_reason,omitempty"`
 	// NeedsAttention is always shown: false is an answer too.
-	NeedsAttention bool       `json:"needs_attention"`
-	RequestedBy    string     `json:"requested_by"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
-	FinalizedAt    *time.Time `json:"finalized_at"`
+	NeedsAttention bool `json:"needs_attention"`
+	// WaitingFor says what a held payout waits for and who can release it.
+	WaitingFor  *payout.Waiting `json:"waiting_for,omitempty"`
+	RequestedBy string          `json:"requested_by"`
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
+	FinalizedAt *time.Time      `json:"finalized_at"`
 }
 
 func view(p payout.Payout) payoutView {
@@ -55,7 +57,7 @@ func view(p payout.Payout) payoutView {
 		Address: maskAddress(p.Address), Memo: p.Memo, Origin: p.Origin, Status: p.Status, IsSubtract: p.IsSubtract,
 		HeleketUUID: optional(p.HeleketUUID), TxID: optional(p.TxID), FailureReason: p.FailureReason,
 		NeedsAttention: p.NeedsAttention, RequestedBy: p.RequestedBy, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
-		FinalizedAt: p.FinalizedAt,
+		FinalizedAt: p.FinalizedAt, WaitingFor: p.WaitingFor,
 	}
 	if p.Commission.Valid {
 		v.Commission = &p.Commission.Decimal

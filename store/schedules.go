@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,15 +23,20 @@ type Schedule struct {
 	Address       string // empty: the client's default wallet at each run
 	Memo          string
 	IsSubtract    bool
-	NeedsApproval bool   // each run's payout waits for a second admin
-	Spec          []byte // JSON, as the API received it (normalised)
-	CreatedBy     string
-	CreatedAt     time.Time
-	DeletedAt     *time.Time
+	NeedsApproval bool // each run's payout waits for a second admin (schedules made before 00014)
+	// ApprovalState is none (under every threshold when made), awaiting
+	// (its runs in 24 h are over a threshold: no run until a second admin
+	// approves), approved or rejected; ApprovalReason says why it waits.
+	ApprovalState  ScheduleApproval
+	ApprovalReason string
+	Spec           []byte // JSON, as the API received it (normalised)
+	CreatedBy      string
+	CreatedAt      time.Time
+	DeletedAt      *time.Time
 }
 
 const scheduleColumns = `id, client_id, name, asset, network, amount::text, coalesce(address, ''), memo,
-	is_subtract, needs_approval, spec, created_by, created_at, deleted_at`
+	is_subtract, needs_approval, spec, created_by, created_at, deleted_at, approval_state, approval_reason`
 
 func scanSchedule(row pgx.Row) (Schedule, error) {
 	var (
@@ -38,7 +44,8 @@ func scanSchedule(row pgx.Row) (Schedule, error) {
 		amount string
 	)
 	err := row.Scan(&sc.ID, &sc.ClientID, &sc.Name, &sc.Asset, &sc.Network, &amount, &sc.Address, &sc.Memo,
-		&sc.IsSubtract, &sc.NeedsApproval, &sc.Spec, &sc.CreatedBy, &sc.CreatedAt, &sc.DeletedAt)
+		&sc.IsSubtract, &sc.NeedsApproval, &sc.Spec, &sc.CreatedBy, &sc.CreatedAt, &sc.DeletedAt,
+		&sc.ApprovalState, &sc.ApprovalReason)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Schedule{}, ErrNotFound
 	}
@@ -59,12 +66,12 @@ func (s *Store) CreateSchedule(ctx context.Context, sc Schedule) (stored Schedul
 	}
 	stored, err = scanSchedule(s.pool.QueryRow(ctx, `
 		INSERT INTO payout_schedules (id, client_id, name, asset, network, amount, address, memo,
-			is_subtract, needs_approval, spec, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6::numeric, NULLIF($7, ''), $8, $9, $10, $11::jsonb, $12)
+			is_subtract, needs_approval, spec, created_by, approval_state, approval_reason)
+		VALUES ($1, $2, $3, $4, $5, $6::numeric, NULLIF($7, ''), $8, $9, $10, $11::jsonb, $12, $13, $14)
 		ON CONFLICT DO NOTHING
 		RETURNING `+scheduleColumns,
 		sc.ID, sc.ClientID, sc.Name, sc.Asset, sc.Network, amount, sc.Address, sc.Memo,
-		sc.IsSubtract, sc.NeedsApproval, sc.Spec, sc.CreatedBy))
+		sc.IsSubtract, sc.NeedsApproval, sc.Spec, sc.CreatedBy, cmp.Or(sc.ApprovalState, ScheduleApprovalNone), sc.ApprovalReason))
 	if err == nil {
 		return stored, true, nil
 	}
@@ -117,4 +124,95 @@ func (s *Store) PurgeSchedule(ctx context.Context, id string) error {
 		return fmt.Errorf("store: purge schedule %s: %w", id, err)
 	}
 	return nil
+}
+
+// ScheduleApproval is a schedule's approval state.
+type ScheduleApproval string
+
+const (
+	ScheduleApprovalNone     ScheduleApproval = "none"
+	ScheduleApprovalAwaiting ScheduleApproval = "awaiting"
+	ScheduleApprovalApproved ScheduleApproval = "approved"
+	ScheduleApprovalRejected ScheduleApproval = "rejected"
+)
+
+// ErrScheduleDecided refuses a decision on a schedule that is not
+// awaiting one.
+var ErrScheduleDecided = errors.New("the schedule is not awaiting approval")
+
+// DecideSchedule records a second admin's approval or rejection of a
+// schedule awaiting one, with its audit row, in one transaction that locks
+// the schedule. Repeating the decision taken changes nothing
+// (changed=false); the other decision, or one on a schedule that never
+// waited, wraps ErrScheduleDecided.
+func (s *Store) DecideSchedule(ctx context.Context, id string, to ScheduleApproval, actor, note string) (changed bool, err error) {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var from ScheduleApproval
+		err := tx.QueryRow(ctx, `SELECT approval_state FROM payout_schedules WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`, id).Scan(&from)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("lock schedule: %w", err)
+		}
+		if from == to {
+			return nil
+		}
+		if from != ScheduleApprovalAwaiting {
+			return fmt.Errorf("%w: it is %s", ErrScheduleDecided, from)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE payout_schedules SET approval_state = $2 WHERE id = $1`, id, string(to)); err != nil {
+			return fmt.Errorf("update approval: %w", err)
+		}
+		if err := scheduleEvent(ctx, tx, id, string(to), actor, map[string]any{"note": note}); err != nil {
+			return err
+		}
+		changed = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: decide schedule %s: %w", id, err)
+	}
+	return changed, nil
+}
+
+// ScheduleEvent records an audited change of a schedule.
+func (s *Store) ScheduleEvent(ctx context.Context, id, action, actor string, details map[string]any) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return scheduleEvent(ctx, tx, id, action, actor, details) })
+}
+
+func scheduleEvent(ctx context.Context, tx pgx.Tx, id, action, actor string, details map[string]any) error {
+	raw, err := encodeDetails(details)
+	if err != nil {
+		return fmt.Errorf("schedule %s event: %w", id, err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO payout_schedule_events (schedule_id, action, actor, details) VALUES ($1, $2, $3, $4::jsonb)`,
+		id, action, actor, raw); err != nil {
+		return fmt.Errorf("record schedule %s %s: %w", id, action, err)
+	}
+	return nil
+}
+
+// ScheduleEventRow is one audited change of a schedule.
+type ScheduleEventRow struct {
+	Action  string         `json:"action"`
+	Actor   string         `json:"actor"`
+	Details map[string]any `json:"details,omitempty"`
+	At      time.Time      `json:"at"`
+}
+
+// ScheduleEvents returns a schedule's audited changes, oldest first.
+func (s *Store) ScheduleEvents(ctx context.Context, id string) ([]ScheduleEventRow, error) {
+	rows, err := s.pool.Query(ctx, `SELECT action, actor, details, at FROM payout_schedule_events WHERE schedule_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: events of schedule %s: %w", id, err)
+	}
+	out, err := collect(rows, func(row pgx.CollectableRow) (ScheduleEventRow, error) {
+		var e ScheduleEventRow
+		return e, row.Scan(&e.Action, &e.Actor, &e.Details, &e.At)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: events of schedule %s: %w", id, err)
+	}
+	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/heleket-payouts/payouts/batch"
+	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/store"
 	"github.com/heleket-payouts/payouts/workflows"
 )
@@ -56,7 +57,12 @@ func (s *Service) CreateBatch(ctx context.Context, key string, rows []batch.Row,
 	if err := s.startBatchWorkflow(ctx, b, 0); err != nil {
 		return BatchCreated{ID: b.ID}, err
 	}
-	stored, created, err := s.store.CreateBatch(ctx, b, payouts)
+	stored, created, err := s.gate.MakeBatch(ctx, b, payouts)
+	var refused *gate.BatchRefusal
+	if errors.As(err, &refused) {
+		s.log.WarnContext(ctx, "campaign refused by a money control", "batch_id", b.ID, "rows", len(refused.Rows), "reason", refused.Message)
+		return BatchCreated{}, s.refusedBatch(ctx, b, refused)
+	}
 	if err != nil {
 		return BatchCreated{}, fmt.Errorf("store batch: %w", err)
 	}
@@ -66,6 +72,19 @@ func (s *Service) CreateBatch(ctx context.Context, key string, rows []batch.Row,
 	}
 	s.log.InfoContext(ctx, "campaign accepted", "batch_id", stored.ID, "rows", stored.RowCount)
 	return BatchCreated{ID: stored.ID}, nil
+}
+
+// refusedBatch answers a campaign the money controls refused, and ends
+// the workflow the request started for it (it would wait for rows that
+// never come, then fail).
+func (s *Service) refusedBatch(ctx context.Context, b store.Batch, r *gate.BatchRefusal) error {
+	err := s.temporal.TerminateWorkflow(ctx, workflows.BatchWorkflowID(b.ID), "", "campaign refused by the money controls: "+r.Message)
+	var nf *serviceerror.NotFound
+	if err != nil && !errors.As(err, &nf) {
+		// Left running, its first page gives up once it sees no rows.
+		s.log.WarnContext(ctx, "end the workflow of a refused campaign", "batch_id", b.ID, "error", err)
+	}
+	return &InvalidError{Message: r.Message, Fields: r.Fields, Rows: r.Rows}
 }
 
 // storedBatch finds the batch of a key: this installation's, or one stored

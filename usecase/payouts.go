@@ -39,7 +39,12 @@ func (s *Service) CreatePayout(ctx context.Context, req payout.Request, actor st
 	if err != nil {
 		return Created{}, err
 	}
-	stored, created, err := s.store.CreatePayout(ctx, p, p.RequestedBy, map[string]any{"via": "api"})
+	stored, created, err := s.gate.Make(ctx, p, gate.FromAPI, p.RequestedBy, map[string]any{"via": "api"}, false)
+	if errors.As(err, &refused) {
+		s.log.WarnContext(ctx, "payout refused by a money control", "client_id", p.ClientID, "asset", p.Asset,
+			"kind", refused.Kind, "reason", refused.Message)
+		return Created{}, invalid(refused.Message, refused.Fields)
+	}
 	if err != nil {
 		return Created{}, err
 	}

@@ -63,7 +63,7 @@ func New(ctx context.Context, d Deps) (*Service, error) {
 		return nil, fmt.Errorf("usecase: %w", err)
 	}
 	d.Policy.Installation = inst.ID
-	g := &gate.Gate{Policy: d.Policy, Wallets: d.Store}
+	g := &gate.Gate{Policy: d.Policy, Wallets: d.Store, Payouts: d.Store}
 	log := d.Logger
 	if log == nil {
 		log = slog.Default()

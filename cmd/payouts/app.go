@@ -74,8 +74,16 @@ func newService(cfg config.Config, st *store.Store, tc client.Client, log *slog.
 	if err != nil {
 		return nil, err
 	}
+	controls, err := config.LoadControls()
+	if err != nil {
+		return nil, err
+	}
+	policy := gate.Policy{Limits: limits, ApprovalThresholds: thresholds, FeeFromBalance: cfg.FeeFromBalance,
+		ClientDailyLimits: controls.ClientDailyLimits, DailyOutflowLimits: controls.DailyOutflowLimits,
+		NewAddressPolicy: controls.NewAddressPolicy, WalletCooldown: controls.WalletChangeCooldown,
+		Denylist: gate.NewDenylist(controls.Denylist)}
 	d := usecase.Deps{Store: st, Temporal: tc, TaskQueue: cfg.TemporalTaskQueue, Timing: timingOf(cfg),
-		Policy:         gate.Policy{Limits: limits, ApprovalThresholds: thresholds, FeeFromBalance: cfg.FeeFromBalance},
+		Policy:         policy,
 		ReconcileEvery: cfg.ReconcileEvery, ReconcileLeaseTTL: activities.DefaultLeaseTTL, Logger: log,
 		BatchPageSize: cfg.BatchPageSize}
 	c, err := cfg.Codec()

@@ -95,6 +95,9 @@ type Options struct {
 	Logs io.Writer
 	// ApprovalThresholds turns on four-eyes approval for these assets.
 	ApprovalThresholds map[string]decimal.Decimal
+	// Controls are the money controls beyond approval (caps, destination
+	// rules, denylist), as the gate's policy takes them.
+	Controls gate.Policy
 	// Reconcile tunes reconciliation; AlertWebhookURL turns alerts on.
 	Reconcile       activities.ReconcileSettings
 	AlertWebhookURL string
@@ -198,7 +201,10 @@ func (e *Env) startSandbox(opts Options) {
 // (usecase.New), on the environment's own queue and reconciliation IDs.
 func (e *Env) newService(opts Options) *usecase.Service {
 	d := usecase.Deps{Store: e.Store, Temporal: e.Temporal, TaskQueue: e.TaskQueue, Timing: timingOr(opts.Timing),
-		Policy:         gate.Policy{ApprovalThresholds: opts.ApprovalThresholds, FeeFromBalance: true},
+		Policy: gate.Policy{ApprovalThresholds: opts.ApprovalThresholds, FeeFromBalance: true,
+			ClientDailyLimits: opts.Controls.ClientDailyLimits, DailyOutflowLimits: opts.Controls.DailyOutflowLimits,
+			NewAddressPolicy: opts.Controls.NewAddressPolicy, Denylist: opts.Controls.Denylist,
+			WalletCooldown: opts.Controls.WalletCooldown},
 		ReconcileEvery: reconcileEvery, ReconcileLeaseTTL: activities.DefaultLeaseTTL, Logger: e.log}
 	d.ReconcileIDs.Schedule = "payout-reconciliation-" + e.TaskQueue
 	d.ReconcileIDs.Manual = "payout-reconciliation-manual-" + e.TaskQueue
