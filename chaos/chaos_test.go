@@ -38,20 +38,26 @@ func TestChaos(t *testing.T) {
 		t.Fatal(err)
 	}
 	plan := chaos.NewPlan(installation.ID, cfg.Seed, cfg.Payouts)
+	camp := chaos.NewCampaign(installation.ID, cfg.Seed, fmt.Sprintf("chaos-campaign-%d", cfg.Seed), cfg.Campaign,
+		len(plan.Items), 20, plan.FailAddresses)
+	// The invariants check the campaign's rows with the single payouts.
+	all := chaos.Plan{Items: append(append([]chaos.Item{}, plan.Items...), camp.Items...), FailAddresses: plan.FailAddresses}
 	for _, addr := range plan.FailAddresses {
 		stack.Sandbox.ForceOutcome(addr, heleket.StatusFail)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.MaxChaos+2*cfg.Settle+10*cfg.MinChaos)
 	defer cancel()
 
-	sum := chaos.Summary{Seed: cfg.Seed, Payouts: cfg.Payouts}
+	sum := chaos.Summary{Seed: cfg.Seed, Payouts: len(all.Items),
+		Campaign: chaos.CampaignSummary{Rows: len(camp.Rows), Failing: camp.Failing()}}
 	client := stack.Client()
 	phase := time.Now()
-	sum.Load, sum.Monkeys = runChaos(ctx, t, cfg, stack, plan, client, say)
+	sum.Load, sum.Campaign.Posted, sum.Monkeys = runChaos(ctx, t, cfg, stack, plan, camp, client, say)
 	sum.Chaos, phase = time.Since(phase), time.Now()
-	settle(ctx, t, cfg, sum.Load.Accepted, stack, say)
+	settle(ctx, t, cfg, sum.Load.Accepted+len(camp.Rows), stack, say)
 	sum.Settle = time.Since(phase)
-	verify(ctx, t, stack, client, plan, &sum, say)
+	verify(ctx, t, stack, client, all, &sum, say)
+	checkCampaign(ctx, t, cfg, stack, client, camp, &sum)
 	sum.Total = time.Since(began)
 	sum.Print(os.Stdout)
 	report(t, sum)
@@ -73,6 +79,22 @@ func verify(ctx context.Context, t *testing.T, stack *chaos.Stack, client *chaos
 	sum.DBDropped, sum.Sandbox = stack.Proxy.Dropped(), stack.Sandbox.Stats()
 }
 
+// checkCampaign: the campaign's workflow completed, every row started and
+// final; its rows' payouts were checked with the others.
+func checkCampaign(ctx context.Context, t *testing.T, cfg chaos.Config, stack *chaos.Stack, client *chaos.Client,
+	camp chaos.Campaign, sum *chaos.Summary) {
+	if len(camp.Rows) == 0 {
+		return
+	}
+	wf, err := stack.WaitBatchWorkflow(ctx, camp.ID, int(cfg.Settle/(200*time.Millisecond)))
+	if err != nil {
+		t.Errorf("campaign: %v", err)
+	}
+	sum.Campaign.Final, err = client.Batch(ctx, camp.ID)
+	require.NoError(t, err)
+	sum.Report.Violations = append(sum.Report.Violations, chaos.CheckCampaign(camp, sum.Campaign.Final, wf)...)
+}
+
 func stackOptions(t *testing.T, cfg chaos.Config, say func(string, ...any)) chaos.StackOptions {
 	dir := cfg.LogDir
 	if dir != "" {
@@ -90,39 +112,70 @@ func stackOptions(t *testing.T, cfg chaos.Config, say func(string, ...any)) chao
 	say("logs of the api, the worker and Temporal in %s (kept when the test fails)", dir)
 	return chaos.StackOptions{Seed: cfg.Seed, Bin: cfg.Bin, LogDir: dir,
 		WebhookWait: 3 * time.Second, PollInitial: 500 * time.Millisecond, PollMax: 2 * time.Second,
-		SettleAfter: time.Second, CheckAfter: 400 * time.Millisecond}
+		SettleAfter: time.Second, CheckAfter: 400 * time.Millisecond,
+		// Small pages, so the monkeys' kills land while the campaign's
+		// rows are being started.
+		Env: []string{"BATCH_PAGE_SIZE=10"}}
 }
 
-// runChaos sends the payouts with the monkeys loose, and keeps them loose
-// for MinChaos, for Tail after the last acceptance, and until FinalShare
-// of the payouts is final (at most MaxChaos).
-func runChaos(ctx context.Context, t *testing.T, cfg chaos.Config, stack *chaos.Stack, plan chaos.Plan,
-	client *chaos.Client, say func(string, ...any)) (chaos.LoadResult, chaos.MonkeyStats) {
+// runChaos sends the payouts with the monkeys loose, posts the campaign
+// once a third of them are accepted, and keeps the monkeys loose for
+// MinChaos, for Tail after the last acceptance, and until FinalShare of
+// the payouts is final (at most MaxChaos).
+func runChaos(ctx context.Context, t *testing.T, cfg chaos.Config, stack *chaos.Stack, plan chaos.Plan, camp chaos.Campaign,
+	client *chaos.Client, say func(string, ...any)) (chaos.LoadResult, chaos.CampaignResult, chaos.MonkeyStats) {
 	monkeys := chaos.Unleash(stack, cfg.Seed)
 	load := &chaos.Load{Client: client, Concurrency: cfg.Concurrency, Pace: cfg.MinChaos / time.Duration(cfg.Payouts)}
 	done := make(chan chaos.LoadResult, 1)
 	go func() { done <- load.Run(ctx, plan.Items) }()
+	posted := make(chan chaos.CampaignResult, 1)
+	go func() { posted <- postCampaign(ctx, t, load, cfg.Payouts/3, client, camp, say) }()
 	minEnd, maxEnd := time.Now().Add(cfg.MinChaos), time.Now().Add(cfg.MaxChaos)
 	need := int(cfg.FinalShare * float64(cfg.Payouts))
 	var res chaos.LoadResult
+	var campRes chaos.CampaignResult
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
-	for loaded := false; ; {
+	for loaded, campaigned := false, false; ; {
 		select {
 		case res = <-done:
 			loaded, minEnd = true, later(minEnd, time.Now().Add(cfg.Tail))
 			say("all %d payouts answered (%d accepted)", cfg.Payouts, res.Accepted)
+		case campRes = <-posted:
+			campaigned = true
 		case <-tick.C:
 			final := progress(ctx, stack, load, monkeys, cfg.Payouts, say)
-			if loaded && time.Now().After(minEnd) && (final >= need || time.Now().After(maxEnd)) {
+			if loaded && campaigned && time.Now().After(minEnd) && (final >= need || time.Now().After(maxEnd)) {
 				require.NoError(t, monkeys.Calm())
 				say("faults off: sandbox faults cleared, Postgres reachable, api and worker running")
-				return res, monkeys.Stats()
+				return res, campRes, monkeys.Stats()
 			}
 		case <-ctx.Done():
 			t.Fatalf("chaos phase: %v", ctx.Err())
 		}
 	}
+}
+
+// postCampaign posts the campaign once after payouts are accepted, so it
+// meets the faults while the load goes on.
+func postCampaign(ctx context.Context, t *testing.T, load *chaos.Load, after int, client *chaos.Client, camp chaos.Campaign,
+	say func(string, ...any)) chaos.CampaignResult {
+	if len(camp.Rows) == 0 {
+		return chaos.CampaignResult{}
+	}
+	for load.Accepted() < after && ctx.Err() == nil {
+		time.Sleep(100 * time.Millisecond)
+	}
+	res, err := client.CreateCampaign(ctx, camp)
+	if err != nil {
+		t.Errorf("campaign: %v", err)
+		return res
+	}
+	if res.Batch.ID != camp.ID {
+		t.Errorf("campaign: accepted as batch %q, want %q", res.Batch.ID, camp.ID)
+	}
+	say("campaign of %d rows accepted after %d requests", len(camp.Rows), res.Attempts)
+	return res
 }
 
 func later(a, b time.Time) time.Time {

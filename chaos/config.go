@@ -22,6 +22,7 @@ import (
 // Config of one chaos run, from the environment.
 type Config struct {
 	Payouts     int           // CHAOS_PAYOUTS, default 200
+	Campaign    int           // CHAOS_CAMPAIGN_ROWS: rows of the campaign posted during the load, default 40 (0: none)
 	Seed        int64         // CHAOS_SEED, default random (and printed)
 	Concurrency int           // CHAOS_CONCURRENCY, requests in flight, default 8
 	MinChaos    time.Duration // CHAOS_MIN_DURATION: faults last at least this long, default 45s
@@ -40,7 +41,7 @@ type Config struct {
 
 // ConfigFromEnv reads the CHAOS_* variables.
 func ConfigFromEnv() (Config, error) {
-	c := Config{Payouts: 200, Concurrency: 8, MinChaos: 45 * time.Second, Tail: 15 * time.Second,
+	c := Config{Payouts: 200, Campaign: 40, Concurrency: 8, MinChaos: 45 * time.Second, Tail: 15 * time.Second,
 		FinalShare: 0.8, Settle: 10 * time.Minute,
 		Bin: os.Getenv("CHAOS_BIN"), LogDir: os.Getenv("CHAOS_LOG_DIR")}
 	var b [8]byte
@@ -49,7 +50,8 @@ func ConfigFromEnv() (Config, error) {
 	ints := []struct {
 		name string
 		dst  *int
-	}{{"CHAOS_PAYOUTS", &c.Payouts}, {"CHAOS_CONCURRENCY", &c.Concurrency}}
+	}{{"CHAOS_PAYOUTS", &c.Payouts}, {"CHAOS_CONCURRENCY", &c.Concurrency},
+		{"CHAOS_CAMPAIGN_ROWS", &c.Campaign}}
 	for _, v := range ints {
 		if err := envInt(v.name, v.dst); err != nil {
 			return Config{}, err
@@ -80,8 +82,8 @@ func ConfigFromEnv() (Config, error) {
 		}
 		c.FinalShare = share
 	}
-	if c.Payouts <= 0 || c.Concurrency <= 0 {
-		return Config{}, fmt.Errorf("CHAOS_PAYOUTS and CHAOS_CONCURRENCY must be positive")
+	if c.Payouts <= 0 || c.Concurrency <= 0 || c.Campaign < 0 {
+		return Config{}, fmt.Errorf("CHAOS_PAYOUTS and CHAOS_CONCURRENCY must be positive, CHAOS_CAMPAIGN_ROWS not negative")
 	}
 	return c, nil
 }

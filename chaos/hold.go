@@ -20,7 +20,7 @@ type CreateHold struct {
 	Next http.Handler
 
 	mu      sync.Mutex
-	release chan struct{} // closed by Release; nil when not holding
+	release chan struct{}  // closed by Release; nil when not holding
 	waiting map[string]int // order_id -> creates waiting
 	dropped int
 }

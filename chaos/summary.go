@@ -12,7 +12,8 @@ import (
 // Summary is the run's figures, printed as a table at the end.
 type Summary struct {
 	Seed        int64
-	Payouts     int
+	Payouts     int // single payouts and campaign rows
+	Campaign    CampaignSummary
 	Report      Report
 	Load        LoadResult
 	Client      ClientStats
@@ -27,6 +28,13 @@ type Summary struct {
 	Total       time.Duration
 }
 
+// CampaignSummary is what became of the campaign posted during the load.
+type CampaignSummary struct {
+	Rows, Failing int
+	Posted        CampaignResult
+	Final         BatchView
+}
+
 // Print writes the table.
 func (s Summary) Print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -36,6 +44,10 @@ func (s Summary) Print(w io.Writer) {
 	r, m, st := s.Report, s.Monkeys, s.Sandbox
 	row("seed", "%d", s.Seed)
 	row("payouts", "%d (paid %d, failed %d)", s.Payouts, r.Paid, r.Failed)
+	if c := s.Campaign; c.Rows > 0 {
+		row("campaign", "%d rows (forced to fail %d), accepted after %d requests (replayed %v); state %s, not started %d, final %d",
+			c.Rows, c.Failing, c.Posted.Attempts, c.Posted.Replayed, c.Final.State, c.Final.NotStarted, c.Final.Final)
+	}
 	row("requests sent", "%d (transport errors %d, 5xx %d)", s.Client.Attempts, s.Client.TransportErrors, s.Client.ServerErrors)
 	row("duplicates sent", "%d (concurrent %d)", s.Load.DuplicatesSent, s.Load.ConcurrentDups)
 	row("worker kill -9", "%d (between create and record %d)", m.WorkerKills+m.KillsAfterCreate, m.KillsAfterCreate)
