@@ -47,6 +47,9 @@ type Activities struct {
 	// Alerts receives payouts flagged for attention and configuration
 	// errors; nil drops them.
 	Alerts Alerter
+	// Funds reads Heleket's balance, to tell a lack of funds from other
+	// refusals (funds.go); nil leaves every refusal a rejection.
+	Funds Funds
 
 	operatorAlerts spacing
 }
@@ -153,7 +156,7 @@ func classify(what string, err error) error {
 	case errors.As(err, &rerr):
 		return temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("%s: Heleket refused the payout: %s", what, rerr.Message),
-			ErrTypeRejected, err, nil)
+			ErrTypeRejected, err, Refusal{Business: true, Message: rerr.Message})
 	}
 	return retryable(what, err)
 }

@@ -87,7 +87,8 @@ func (r *payoutRun) validateCancel(d Decision) error {
 		return ErrSubmitting
 	}
 	if !payout.CanTransition(r.p.Status, payout.StatusCancelled) ||
-		(r.p.Status != payout.StatusRequested && r.p.Status != payout.StatusAwaitingApproval) {
+		(r.p.Status != payout.StatusRequested && r.p.Status != payout.StatusAwaitingApproval &&
+			r.p.Status != payout.StatusAwaitingFunds) {
 		return fmt.Errorf("%w (it is %s)", ErrAlreadySubmitted, r.p.Status)
 	}
 	return nil

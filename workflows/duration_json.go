@@ -41,11 +41,12 @@ type timingJSON struct {
 	PollInitial     duration `json:"poll_initial"`
 	PollMax         duration `json:"poll_max"`
 	ApprovalTimeout duration `json:"approval_timeout,omitempty"`
+	FundsWait       duration `json:"funds_wait,omitempty"`
 }
 
 func (t Timing) MarshalJSON() ([]byte, error) {
 	return json.Marshal(timingJSON{duration(t.WebhookWait), duration(t.PollInitial), duration(t.PollMax),
-		duration(t.ApprovalTimeout)})
+		duration(t.ApprovalTimeout), duration(t.FundsWait)})
 }
 
 func (t *Timing) UnmarshalJSON(b []byte) error {
@@ -54,7 +55,7 @@ func (t *Timing) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*t = Timing{time.Duration(w.WebhookWait), time.Duration(w.PollInitial), time.Duration(w.PollMax),
-		time.Duration(w.ApprovalTimeout)}
+		time.Duration(w.ApprovalTimeout), time.Duration(w.FundsWait)}
 	return nil
 }
 

@@ -55,6 +55,7 @@ func (s *fakeStore) Apply(_ context.Context, c payout.Change) (payout.Payout, bo
 	if c.FailureReason != "" {
 		p.FailureReason = c.FailureReason
 	}
+	p.WaitingFor = c.WaitingFor
 	s.payouts[p.ID] = p
 	s.events = append(s.events, c)
 	return p, true, nil

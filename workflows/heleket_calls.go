@@ -26,6 +26,10 @@ const (
 	// the server suggests it, not only past the history bound
 	// (payoutRun.historyFull says why this is guarded).
 	versionSuggestedContinueAsNew = "continue-as-new-when-suggested"
+	// versionAwaitFunds: a business refusal of the create is checked
+	// against the merchant balance, and a lack of funds holds the payout in
+	// awaiting_funds instead of rejecting it (funds.go).
+	versionAwaitFunds = "await-funds"
 )
 
 // errHistoryFull stops a retrying call so the run can continue as new.

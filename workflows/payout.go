@@ -67,6 +67,9 @@ type payoutRun struct {
 	// carry holds a webhook taken but not yet confirmed when the history
 	// filled up: the next run handles it first.
 	carry []payout.HeleketUpdate
+	// fundsInterval is the wait before the next balance check while the
+	// payout awaits funds; it grows like the poll interval.
+	fundsInterval time.Duration
 }
 
 func (r *payoutRun) run(ctx workflow.Context) error {
@@ -83,7 +86,7 @@ func (r *payoutRun) run(ctx workflow.Context) error {
 	if err := workflow.Await(ctx, func() bool { return !r.deciding }); err != nil {
 		return fmt.Errorf("await decision: %w", err)
 	}
-	if r.p.Status == payout.StatusRequested {
+	if r.p.Status == payout.StatusRequested || r.p.Status == payout.StatusAwaitingFunds {
 		if err := r.submit(ctx); err != nil {
 			return err
 		}
@@ -113,32 +116,50 @@ func (r *payoutRun) load(ctx workflow.Context) error {
 }
 
 func (r *payoutRun) submit(ctx workflow.Context) error {
+	if r.p.Status == payout.StatusAwaitingFunds {
+		// A run continued (or restarted) while the payout awaits funds.
+		again, err := r.awaitFunds(ctx)
+		if err != nil || !again {
+			return err
+		}
+	}
+	for {
+		again, err := r.submitOnce(ctx)
+		if err != nil || !again {
+			return err
+		}
+	}
+}
+
+// submitOnce sends the create; it reports whether to send it again (the
+// payout waited for funds and they may be there).
+func (r *payoutRun) submitOnce(ctx workflow.Context) (bool, error) {
 	r.enter(ctx, phaseSubmitting)
 	var upd payout.HeleketUpdate
 	err := workflow.ExecuteActivity(submitCtx(ctx), acts.Submit, r.p).Get(ctx, &upd)
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeRejected {
-		return r.record(ctx, payout.Change{PayoutID: r.p.ID, To: payout.StatusRejected, Source: payout.SourceWorkflow,
-			FailureReason: appErr.Message(), Details: map[string]any{"reason": appErr.Message()}})
+		return r.refused(ctx, appErr)
 	}
 	if errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeMismatch {
-		return r.hold(ctx, appErr.Message())
+		return false, r.hold(ctx, appErr.Message())
 	}
 	if err != nil {
-		return fmt.Errorf("submit: %w", err)
+		return false, fmt.Errorf("submit: %w", err)
 	}
 	r.state.HeleketUUID, r.state.HeleketStatus = upd.UUID, upd.Status
 	err = r.record(ctx, payout.Change{PayoutID: r.p.ID, To: payout.StatusSubmitted, Source: payout.SourceWorkflow,
 		HeleketUUID: upd.UUID, Details: map[string]any{"heleket_status": upd.Status}})
 	if err != nil {
-		return err
+		return false, err
 	}
+	r.in.FundsDeadline = time.Time{}
 	// A repeated create (after a lost response) may show a payout that has
 	// already moved on; "process" is what submitted means.
 	if upd.Status != "process" {
-		return r.apply(ctx, upd, payout.SourceWorkflow)
+		return false, r.apply(ctx, upd, payout.SourceWorkflow)
 	}
-	return nil
+	return false, nil
 }
 
 // follow waits for webhooks until PAYOUT_WEBHOOK_WAIT, then polls with
@@ -373,6 +394,9 @@ func (r *payoutRun) describe() string {
 		return r.call
 	case r.phase == phaseHeld:
 		return r.phase.String() + ": " + r.heldReason + "; cancel it (POST /payouts/{id}/cancel) once understood"
+	case r.phase == phaseAwaitingFunds && r.p.WaitingFor != nil:
+		return r.phase.String() + ": " + r.p.WaitingFor.Reason + "; sent again once the balance covers it, failed at " +
+			r.in.FundsDeadline.UTC().Format(time.RFC3339)
 	}
 	return r.phase.String()
 }
@@ -402,7 +426,7 @@ func (r *payoutRun) continueAsNew(ctx workflow.Context, interval time.Duration) 
 	}
 	next.Persisted = true
 	next.Polls, next.Webhooks, next.PollInterval = r.state.Polls, r.state.Webhooks, interval
-	if interval == 0 {
+	if interval == 0 && r.p.Status != payout.StatusAwaitingFunds {
 		next.PollInterval = timing(r.in.Timing).PollInitial
 	}
 	return workflow.NewContinueAsNewError(ctx, Payout, next)
@@ -425,6 +449,9 @@ func timing(t Timing) Timing {
 	}
 	if t.PollMax < t.PollInitial {
 		t.PollMax = max(30*time.Minute, t.PollInitial)
+	}
+	if t.FundsWait <= 0 {
+		t.FundsWait = defaultFundsWait
 	}
 	return t
 }

@@ -10,6 +10,8 @@ package workflows
 // or cancelled); submitting → finished when Heleket refuses the payout or
 // answers with a final status; submitting → held → finished once an
 // operator cancels a payout whose order_id Heleket knows as another's;
+// submitting → awaiting funds → submitting again when Heleket refused the
+// create for lack of balance (finished when it expires or is cancelled);
 // awaiting webhook → finished when a confirmed webhook ends it. A run that
 // continued as new goes from ready to the follow phase its input names
 // (PollInterval set: polling).
@@ -45,6 +47,11 @@ const (
 	// phaseFinished: the payout is final; the run ends once a decision
 	// still being answered is.
 	phaseFinished
+	// phaseAwaitingFunds: Heleket refused the create for lack of balance;
+	// the run checks the balance with backoff and sends the create again
+	// (same order_id) once it may cover the payout, until
+	// PAYOUT_FUNDS_WAIT. An operator may cancel it meanwhile.
+	phaseAwaitingFunds
 )
 
 // String is the phase as the state query and the Temporal UI show it. The
@@ -67,6 +74,8 @@ func (p phase) String() string {
 		return "held for an operator"
 	case phaseFinished:
 		return "finished"
+	case phaseAwaitingFunds:
+		return "waiting for funds"
 	}
 	return "unknown phase"
 }

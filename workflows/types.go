@@ -50,6 +50,9 @@ type Timing struct {
 	// ApprovalTimeout is how long a payout waits for a second admin before
 	// it expires.
 	ApprovalTimeout time.Duration `json:"approval_timeout,omitempty"`
+	// FundsWait is how long a payout waits in awaiting_funds before it
+	// fails (PAYOUT_FUNDS_WAIT); zero is 72h.
+	FundsWait time.Duration `json:"funds_wait,omitempty"`
 }
 
 // PayoutInput starts (or continues) a payout workflow.
@@ -71,6 +74,9 @@ type PayoutInput struct {
 	// is the default of 2000 events. Tests set a low one to make a run
 	// continue as new cheaply; it carries over to the continued runs.
 	MaxHistory int `json:"max_history,omitempty"`
+	// FundsDeadline is when a payout awaiting funds fails; it carries the
+	// deadline across continue-as-new (zero: not awaiting funds yet).
+	FundsDeadline time.Time `json:"funds_deadline,omitempty"`
 }
 
 // PayoutState answers the "state" query.
