@@ -7,7 +7,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/heleket-payouts/payouts/alert"
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/payout"
 )
@@ -18,9 +17,6 @@ type Funds interface {
 	Balance(ctx context.Context) (heleket.Balances, error)
 	Calc(ctx context.Context, req heleket.CalcRequest) (heleket.CalcResult, error)
 }
-
-// KindAwaitingFunds is the alert kind of a payout held for funds.
-const KindAwaitingFunds = "awaiting_funds"
 
 // Refusal is the detail of an ErrTypeRejected error for a business
 // refusal (a message, not field errors): only such a refusal can be a lack
@@ -113,27 +109,12 @@ type FundsHold struct {
 }
 
 // HoldForFunds moves the payout to awaiting_funds, saying what it waits
-// for, with its audit row, and alerts once: only the call that made the
-// change alerts, so a retried activity does not alert again.
+// for, with its audit row. It is a Record: the change's alert (one per
+// payout, raised with the change) is Record's to raise.
 func (a *Activities) HoldForFunds(ctx context.Context, h FundsHold) (payout.Payout, error) {
-	p, applied, err := a.Store.Apply(ctx, payout.Change{PayoutID: h.PayoutID, To: payout.StatusAwaitingFunds,
+	return a.Record(ctx, payout.Change{PayoutID: h.PayoutID, To: payout.StatusAwaitingFunds,
 		Source: payout.SourceWorkflow, Actor: "workflow",
 		WaitingFor: &payout.Waiting{Kind: payout.WaitFunds, Reason: h.Check.Reason, Role: "operator"},
 		Details: map[string]any{"reason": h.Check.Reason, "balance": h.Check.Balance, "needed": h.Check.Needed,
 			"heleket_refusal": h.Refusal}})
-	if err != nil {
-		return payout.Payout{}, fmt.Errorf("hold payout %s for funds: %w", h.PayoutID, err)
-	}
-	if applied {
-		a.alertAwaitingFunds(ctx, p, h.Check.Reason)
-	}
-	return p, nil
-}
-
-// alertAwaitingFunds is the one place a held-for-funds alert is posted.
-func (a *Activities) alertAwaitingFunds(ctx context.Context, p payout.Payout, reason string) {
-	a.log().Warn("payout awaits funds", "payout_id", p.ID, "asset", p.Asset, "reason", reason)
-	a.alert(ctx, alert.Message{Text: ":moneybag: payout " + p.ID + " awaits funds: " + reason +
-		"; it is sent again once the balance covers it, or cancel it (POST /payouts/" + p.ID + "/cancel)",
-		Kind: KindAwaitingFunds, OrderID: p.ID, PayoutID: p.ID, Reason: reason})
 }
