@@ -82,7 +82,13 @@ func newService(cfg config.Config, st *store.Store, tc client.Client, log *slog.
 		ClientDailyLimits: controls.ClientDailyLimits, DailyOutflowLimits: controls.DailyOutflowLimits,
 		NewAddressPolicy: controls.NewAddressPolicy, WalletCooldown: controls.WalletChangeCooldown,
 		Denylist: gate.NewDenylist(controls.Denylist)}
-	d := usecase.Deps{Store: st, Temporal: tc, TaskQueue: cfg.TemporalTaskQueue, Timing: timingOf(cfg),
+	funds, err := config.LoadFunds()
+	if err != nil {
+		return nil, err
+	}
+	timing := timingOf(cfg)
+	timing.FundsWait = funds.FundsWait
+	d := usecase.Deps{Store: st, Temporal: tc, TaskQueue: cfg.TemporalTaskQueue, Timing: timing,
 		Policy:         policy,
 		ReconcileEvery: cfg.ReconcileEvery, ReconcileLeaseTTL: activities.DefaultLeaseTTL, Logger: log,
 		BatchPageSize: cfg.BatchPageSize}
@@ -145,10 +151,41 @@ func newWorker(cfg config.Config, st *store.Store, tc client.Client, log *slog.L
 		return nil, err
 	}
 	acts := &activities.Activities{Store: st, Heleket: hc, CallbackURL: cfg.CallbackURL(), Logger: log, Schedules: st,
-		Gate: svc.Gate(), Batches: st, Starter: svc.Workflows(), Alerts: rec.Alerts}
+		Gate: svc.Gate(), Batches: st, Starter: svc.Workflows(), Alerts: rec.Alerts, Funds: hc}
 	w := payoutworker.New(tc, cfg.TemporalTaskQueue, acts, worker.Options{})
 	payoutworker.RegisterReconciliation(w, rec)
-	return w, nil
+	funds, err := config.LoadFunds()
+	if err != nil {
+		return nil, err
+	}
+	watch := &activities.BalanceWatch{Funds: hc, Outbox: st, Logger: log, Thresholds: funds.LowBalanceAlerts,
+		Every: funds.BalanceEvery}
+	return &watchingWorker{Worker: w, watch: watch}, nil
+}
+
+// watchingWorker runs the balance watch while the worker runs: each worker
+// process refreshes the gauge of its own /metrics (activities.BalanceWatch).
+type watchingWorker struct {
+	worker.Worker
+	watch *activities.BalanceWatch
+	stop  context.CancelFunc
+}
+
+func (w *watchingWorker) Start() error {
+	if err := w.Worker.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.stop = cancel
+	go w.watch.Run(ctx)
+	return nil
+}
+
+func (w *watchingWorker) Stop() {
+	if w.stop != nil {
+		w.stop()
+	}
+	w.Worker.Stop()
 }
 
 // serveHTTP serves until ctx ends, then drains in-flight requests.

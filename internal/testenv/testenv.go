@@ -162,7 +162,7 @@ func New(t *testing.T, opts Options) *Env {
 
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	e.Acts = &activities.Activities{Store: e.Store, Heleket: e.Heleket, Schedules: e.Store, Gate: e.Service.Gate(),
+	e.Acts = &activities.Activities{Store: e.Store, Heleket: e.Heleket, Funds: e.Heleket, Schedules: e.Store, Gate: e.Service.Gate(),
 		Batches: e.Store, Starter: e.Service.Workflows(),
 		CallbackURL: "http://" + listener.Addr().String() + "/payouts/webhook"}
 	e.setupReconciliation(opts)
