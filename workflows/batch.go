@@ -75,8 +75,10 @@ type batchRun struct {
 	in       BatchInput
 	progress BatchProgress
 	// deciding is set while a decision is recorded; inPage while a page of
-	// starts is out. A cancel waits for the page, so no row can be
-	// cancelled in Postgres while its workflow is being started.
+	// starts is out, or the campaign's end is being recorded. A cancel
+	// waits for the page, so no row can be cancelled in Postgres while its
+	// workflow is being started; a decision waits for the end, so it never
+	// races the workflow's own "started" write.
 	deciding, inPage bool
 }
 
@@ -152,6 +154,8 @@ func (b *batchRun) startPage(ctx workflow.Context) (bool, error) {
 
 // finish records that every row has started.
 func (b *batchRun) finish(ctx workflow.Context) error {
+	b.inPage = true
+	defer func() { b.inPage = false }()
 	change := activities.BatchChange{BatchID: b.in.BatchID, To: batchStarted, Action: "started",
 		Actor: "workflow", Details: map[string]any{"started": b.progress.Started}}
 	if err := workflow.ExecuteLocalActivity(dbCtx(ctx), acts.SetBatchState, change).Get(ctx, nil); err != nil {
@@ -215,6 +219,10 @@ func (b *batchRun) decide(ctx workflow.Context, d BatchDecision, to string, acti
 	defer func() { b.deciding = false }()
 	if err := workflow.Await(ctx, func() bool { return !b.inPage }); err != nil {
 		return b.progress, err
+	}
+	if b.progress.State == batchStarted {
+		// The page waited for was the last one.
+		return b.progress, fmt.Errorf("%w: every row has started, and started payouts go on", ErrBatchOver)
 	}
 	change := activities.BatchChange{BatchID: b.in.BatchID, To: to, Action: action, Actor: d.Actor}
 	if d.Reason != "" {

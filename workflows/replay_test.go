@@ -53,6 +53,13 @@ var recordedPaths = map[string]string{
 	"scheduled_payout_started":         "./e2e/ -run TestScheduledPayoutAndItsChildReplay",
 	"scheduled_payout_child":           "./e2e/ -run TestScheduledPayoutAndItsChildReplay",
 	"scheduled_payout_already_started": "./e2e/ -run TestScheduledPayoutAndItsChildReplay",
+	// Batch (campaigns)
+	"batch_started":                   "./e2e/ -run TestCampaignRunsToTheEndAndPages",
+	"batch_paused_resumed":            "./e2e/ -run TestCampaignPauseHoldsRowsAndResumeFinishes",
+	"batch_cancelled":                 "./e2e/ -run TestCampaignCancelStopsUnstartedRowsAndStartedOnesArePaid",
+	"batch_decision_during_last_page": "./e2e/ -run TestCampaignDecisionDuringTheLastPageIsRefused",
+	"batch_continue_as_new_first_run": "./e2e/ -run TestCampaignContinuesAsNew",
+	"batch_continue_as_new_last_run":  "./e2e/ -run TestCampaignContinuesAsNew",
 	// Reconcile
 	"reconcile_run":                       "./e2e/reconcile/ -run TestReconciliationHistoriesReplay",
 	"reconcile_continue_as_new_first_run": "./e2e/reconcile/ -run TestReconciliationHistoriesReplay",
