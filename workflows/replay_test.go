@@ -43,6 +43,7 @@ var recordedPaths = map[string]string{
 	"payout_approval_expired":              "./e2e/ -run TestRejectedAndExpiredPayoutsNeverReachHeleket",
 	"payout_cancelled":                     "./e2e/ -run TestRejectAndCancelDecisions",
 	"payout_held_then_cancelled":           "./e2e/ -run TestHeleketsOtherPayoutUnderOurOrderIDIsHeld",
+	"payout_awaiting_funds":                "./e2e/ -run TestInsufficientFundsAwaitsThenPaidAfterTopUp",
 	"payout_confirmation_retried":          "./e2e/ -run TestFailingConfirmationIsVisibleInState",
 	"payout_continue_as_new_first_run":     "./e2e/ -run TestPollingPayoutContinuesAsNewAndEndsPaid",
 	"payout_continue_as_new_last_run":      "./e2e/ -run TestPollingPayoutContinuesAsNewAndEndsPaid",
