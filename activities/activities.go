@@ -44,8 +44,8 @@ type Activities struct {
 	// Batches and Starter let a campaign's workflow start its rows.
 	Batches BatchStore
 	Starter PayoutStarter
-	// Alerts receives payouts flagged for attention and configuration
-	// errors; nil drops them.
+	// Alerts is the alerts outbox (alerts.go), posted by the worker's
+	// dispatcher; nil only in unit tests.
 	Alerts Alerter
 	// Funds reads Heleket's balance, to tell a lack of funds from other
 	// refusals (funds.go); nil leaves every refusal a rejection.
@@ -89,7 +89,15 @@ func asRequested(p payout.Payout) payout.Payout {
 // transition table refuses (duplicate, stale, backwards) is not an error:
 // the result says it was not applied and carries the current record.
 func (a *Activities) Record(ctx context.Context, c payout.Change) (payout.Payout, error) {
-	p, applied, err := a.Store.Apply(ctx, c)
+	apply := a.Store.Apply
+	if alertOf, ok := alertingChange(c); ok {
+		// A rejection's alert is written with it, once: only the call that
+		// makes the change raises it.
+		apply = func(ctx context.Context, c payout.Change) (payout.Payout, bool, error) {
+			return a.applyRaising(ctx, c, alertOf)
+		}
+	}
+	p, applied, err := apply(ctx, c)
 	if err != nil {
 		return payout.Payout{}, fmt.Errorf("record %s -> %s: %w", c.PayoutID, c.To, err)
 	}
@@ -123,6 +131,9 @@ func (a *Activities) Submit(ctx context.Context, p payout.Payout) (payout.Heleke
 	if err := a.checkTerms(ctx, p, hp); err != nil {
 		return payout.HeleketUpdate{}, err
 	}
+	if err := unknownStatus(ctx, a.Alerts, p.ID, hp.Status); err != nil {
+		return payout.HeleketUpdate{}, err
+	}
 	return payout.UpdateFromPayout(hp), nil
 }
 
@@ -136,6 +147,9 @@ func (a *Activities) Status(ctx context.Context, payoutID string) (payout.Heleke
 		// Heleket has this payout (the create succeeded), so any refusal here
 		// is transient from our side: keep asking, with backoff.
 		return payout.HeleketUpdate{}, retryable("payout info "+payoutID, err)
+	}
+	if err := unknownStatus(ctx, a.Alerts, payoutID, hp.Status); err != nil {
+		return payout.HeleketUpdate{}, err
 	}
 	return payout.UpdateFromPayout(hp), nil
 }

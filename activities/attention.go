@@ -47,35 +47,24 @@ type AttentionRequest struct {
 }
 
 // FlagAttention sets needs_attention with its audit row, counts it and
-// alerts, once per payout: a repeated flag changes nothing.
+// alerts, once per payout and kind: a repeated flag changes nothing. The
+// alert is raised whether or not this call set the flag, so a retry after
+// a crash between the two still raises it; the outbox keeps it once.
 func (a *Activities) FlagAttention(ctx context.Context, req AttentionRequest) error {
 	changed, err := a.Store.MarkAttention(ctx, store.Attention{PayoutID: req.PayoutID, Flag: true,
 		Source: payout.SourceWorkflow, Actor: "workflow", Reason: req.Reason, Details: req.Details})
 	if err != nil {
 		return fmt.Errorf("flag payout %s for attention: %w", req.PayoutID, err)
 	}
-	if !changed {
-		return nil
+	if changed {
+		metrics.PayoutFlagged(req.Kind)
+		a.log().Error("payout needs attention", "payout_id", req.PayoutID, "kind", req.Kind, "reason", req.Reason)
 	}
-	metrics.PayoutFlagged(req.Kind)
-	a.log().Error("payout needs attention", "payout_id", req.PayoutID, "kind", req.Kind, "reason", req.Reason)
-	a.alert(ctx, alert.Message{Text: ":rotating_light: payout " + req.PayoutID + " needs attention: " + req.Reason,
-		Kind: req.Kind, OrderID: req.PayoutID, PayoutID: req.PayoutID, Reason: req.Reason})
+	err = a.raise(ctx, alert.ForPayout(req.Kind, req.PayoutID, "payout "+req.PayoutID+" needs attention: "+req.Reason, req.Reason))
+	if err != nil {
+		return fmt.Errorf("flag payout %s for attention: %w", req.PayoutID, err)
+	}
 	return nil
-}
-
-// alert posts m. A failed post is logged, not returned: the flag and its
-// audit row are written, and retrying the activity would not post again.
-func (a *Activities) alert(ctx context.Context, m alert.Message) {
-	if a.Alerts == nil {
-		return
-	}
-	if m.At.IsZero() {
-		m.At = time.Now().UTC()
-	}
-	if err := a.Alerts.Post(ctx, m); err != nil {
-		a.log().Error("post alert", "kind", m.Kind, "payout_id", m.PayoutID, "error", err)
-	}
 }
 
 // checkTerms holds a create answered with somebody else's payout: flagged
@@ -128,20 +117,31 @@ func (a *Activities) afterFailure(ctx context.Context, payoutID string, attempt 
 	}
 }
 
-// operatorAlert posts at most one alert per kind of configuration error in
-// operatorAlertEvery.
+// operatorAlert raises at most one alert per kind of configuration error
+// in each operatorAlertEvery window: every payout hits the same wall, one
+// alert says it. The window is in the alert's key, so all workers and
+// restarts agree; the spacing in memory only saves the outbox a write per
+// failed call.
 func (a *Activities) operatorAlert(ctx context.Context, payoutID string, err error) {
-	kind := "heleket_endpoint"
+	kind := alert.KindHeleketEndpoint
 	var ae *heleket.AuthError
 	if errors.As(err, &ae) {
-		kind = "heleket_auth"
+		kind = alert.KindHeleketAuth
 	}
-	if !a.operatorAlerts.allow(kind, time.Now()) {
+	now := time.Now()
+	if !a.operatorAlerts.due(kind, now) {
 		return
 	}
 	a.log().Error("Heleket refuses our configuration", "kind", kind, "payout_id", payoutID, "error", err)
-	a.alert(ctx, alert.Message{Text: ":rotating_light: Heleket refuses our configuration (" + kind + "): " + err.Error() +
-		"; payouts keep retrying until it is fixed", Kind: kind, PayoutID: payoutID, OrderID: payoutID, Reason: err.Error()})
+	text := "Heleket refuses our configuration (" + kind + "): " + err.Error() + "; payouts keep retrying until it is fixed"
+	rerr := a.raise(ctx, alert.Alert{Key: alert.WindowKey(kind, "heleket", now, operatorAlertEvery), Message: alert.Message{
+		Text: ":rotating_light: " + text, Kind: kind, PayoutID: payoutID, OrderID: payoutID, Reason: err.Error(), At: now.UTC()}})
+	if rerr != nil {
+		// The next failed call tries again; the payout's own retries go on.
+		a.log().Error("raise Heleket configuration alert", "kind", kind, "error", rerr)
+		return
+	}
+	a.operatorAlerts.done(kind, now)
 }
 
 // spacing lets one event per key through in each window. The zero value
@@ -151,17 +151,20 @@ type spacing struct {
 	last map[string]time.Time
 }
 
-func (s *spacing) allow(key string, now time.Time) bool {
+func (s *spacing) due(key string, now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if t, ok := s.last[key]; ok && now.Sub(t) < operatorAlertEvery {
-		return false
-	}
+	t, ok := s.last[key]
+	return !ok || now.Sub(t) >= operatorAlertEvery
+}
+
+func (s *spacing) done(key string, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.last == nil {
 		s.last = map[string]time.Time{}
 	}
 	s.last[key] = now
-	return true
 }
 
 // attempt is the current activity attempt, or 1 outside an activity.

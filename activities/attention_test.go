@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 
@@ -11,22 +12,39 @@ import (
 
 	"github.com/heleket-payouts/payouts/alert"
 	"github.com/heleket-payouts/payouts/heleket"
+	"github.com/heleket-payouts/payouts/metrics"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/store"
 )
 
+// recordingAlerts is an outbox that keeps one alert per key, as the
+// store's does, and refuses while failing is set.
 type recordingAlerts struct {
-	mu   sync.Mutex
-	msgs []alert.Message
+	mu      sync.Mutex
+	keys    map[string]bool
+	msgs    []alert.Message
+	failing bool
 }
 
-func (r *recordingAlerts) Enabled() bool { return true }
-
-func (r *recordingAlerts) Post(_ context.Context, m alert.Message) error {
+func (r *recordingAlerts) RaiseAlert(_ context.Context, a alert.Alert) (bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.msgs = append(r.msgs, m)
-	return nil
+	if r.failing {
+		return false, errors.New("outbox unavailable")
+	}
+	if r.keys[a.Key] {
+		return false, nil
+	}
+	if r.keys == nil {
+		r.keys = map[string]bool{}
+	}
+	r.keys[a.Key] = true
+	r.msgs = append(r.msgs, a.Message.Masked())
+	return true, nil
+}
+
+func (r *recordingAlerts) ApplyRaising(context.Context, payout.Change, func(payout.Payout) alert.Alert) (payout.Payout, bool, error) {
+	return payout.Payout{}, false, errors.New("not in these tests")
 }
 
 type failingHeleket struct{ err error }
@@ -101,4 +119,38 @@ func TestMalformedAnswersFlagThePayoutAfterFiveAttempts(t *testing.T) {
 		st.marks[0].Details["heleket_answer"])
 	require.Len(t, alerts.msgs, 1)
 	assert.Equal(t, "heleket_calls_failing", alerts.msgs[0].Kind)
+}
+
+// An alert the outbox could not take is raised by the next failed call,
+// not held back for the spacing window.
+func TestAConfigurationAlertTheOutboxRefusedIsRaisedByTheNextCall(t *testing.T) {
+	alerts := &recordingAlerts{failing: true}
+	a := &Activities{Heleket: failingHeleket{&heleket.AuthError{Endpoint: heleket.PathCreatePayout, HTTPStatus: 401}},
+		Alerts: alerts, Store: &attentionStore{}}
+	_, err := a.Submit(context.Background(), testPayout)
+	require.Error(t, err)
+	assert.Empty(t, alerts.msgs)
+	alerts.failing = false
+	_, err = a.Submit(context.Background(), testPayout)
+	require.Error(t, err)
+	require.Len(t, alerts.msgs, 1)
+	assert.Equal(t, "heleket_auth", alerts.msgs[0].Kind)
+}
+
+// A flag already set (by an attempt that died before its alert) still
+// raises the alert; a flag of the same kind again raises nothing more.
+func TestFlagAttentionRaisesItsAlertOncePerPayoutAndKind(t *testing.T) {
+	alerts := &recordingAlerts{}
+	st := &attentionStore{marks: []store.Attention{{PayoutID: "po1"}}}
+	a := &Activities{Store: st, Alerts: alerts}
+	req := AttentionRequest{PayoutID: "po1", Kind: metrics.AttentionMismatch, Reason: "Heleket holds a different payout"}
+	require.NoError(t, a.FlagAttention(context.Background(), req))
+	require.NoError(t, a.FlagAttention(context.Background(), req))
+	require.Len(t, alerts.msgs, 1)
+	assert.Equal(t, "heleket_mismatch", alerts.msgs[0].Kind)
+	assert.Equal(t, "po1", alerts.msgs[0].PayoutID)
+
+	alerts.failing = true
+	assert.Error(t, a.FlagAttention(context.Background(), AttentionRequest{PayoutID: "po1", Kind: KindCallsFailing, Reason: "x"}),
+		"an alert not stored fails the activity, which is retried")
 }

@@ -48,12 +48,6 @@ type PayoutWorkflows interface {
 	FlagAttention(ctx context.Context, payoutID, reason string) (bool, error)
 }
 
-// Alerter posts alerts; a disabled one drops them (alert.Poster).
-type Alerter interface {
-	Enabled() bool
-	Post(ctx context.Context, m alert.Message) error
-}
-
 // ReconcileSettings tune reconciliation; zero values take the defaults.
 type ReconcileSettings struct {
 	Overlap    time.Duration // RECONCILE_OVERLAP
@@ -102,7 +96,7 @@ type Reconciler struct {
 	Store     ReconcileStore
 	Heleket   ReconcileHeleket
 	Workflows PayoutWorkflows
-	Alerts    Alerter // nil: no alerts
+	Alerts    Alerter // the alerts outbox; nil only in unit tests
 	Settings  ReconcileSettings
 	Logger    *slog.Logger
 }
@@ -154,6 +148,16 @@ func (r *Reconciler) ReconcileFinish(ctx context.Context, f reconcile.Finish) (r
 		return f.Counts, err
 	}
 	r.log().Info("reconciliation finished", "run_id", run.ID, "status", run.Status, "counts", run.Counts)
+	if f.Status == reconcile.StatusFailed {
+		reason := firstNonEmpty(f.Error, "no error recorded")
+		text := fmt.Sprintf("reconciliation run %s failed: %s; payouts are not compared with Heleket until a run succeeds "+
+			"(GET /reconciliation/runs/%s)", f.RunID, reason, f.RunID)
+		err := raiseIn(ctx, r.Alerts, alert.Alert{Key: alert.KindReconcileFailed + ":" + f.RunID, Message: alert.Message{
+			Text: ":rotating_light: " + text, Kind: alert.KindReconcileFailed, RunID: f.RunID, Reason: reason}})
+		if err != nil {
+			return run.Counts, err
+		}
+	}
 	return run.Counts, nil
 }
 
@@ -315,6 +319,9 @@ func (r *Reconciler) listed(ctx context.Context, runID string, p payout.Payout, 
 	kind, ok := reconcile.KindOf(v.Class)
 	if !ok {
 		return fmt.Errorf("reconcile payout %s: class %s has no discrepancy kind", p.ID, v.Class)
+	}
+	if err := unknownStatus(ctx, r.Alerts, p.ID, theirs.Update.Status); err != nil {
+		return err
 	}
 	return r.raise(ctx, c, store.Discrepancy{RunID: runID, OrderID: p.ID, PayoutID: p.ID, Kind: kind,
 		Ours: oursSnapshot(p), Theirs: theirsSnapshot(theirs), Reason: v.Reason})

@@ -86,6 +86,9 @@ func (r *Reconciler) checkOpen(ctx context.Context, runID string, now time.Time,
 		repaired = true
 	default:
 		c.Add(v.Class)
+		if err := unknownStatus(ctx, r.Alerts, p.ID, theirs.Update.Status); err != nil {
+			return err
+		}
 		kind, _ := reconcile.KindOf(v.Class)
 		err = r.raise(ctx, c, store.Discrepancy{RunID: runID, OrderID: p.ID, PayoutID: p.ID, Kind: kind,
 			Ours: oursSnapshot(p), Theirs: theirsSnapshot(theirs), Reason: v.Reason})
@@ -163,6 +166,9 @@ func (r *Reconciler) moveForward(ctx context.Context, runID string, p payout.Pay
 	}
 	change, ok := upd.Change(p.ID, payout.SourceReconcile)
 	if !ok {
+		if err := unknownStatus(ctx, r.Alerts, p.ID, upd.Status); err != nil {
+			return p, err
+		}
 		return p, fmt.Errorf("unknown Heleket status %q", upd.Status)
 	}
 	change.Actor = reconcileActor
@@ -216,19 +222,21 @@ func (r *Reconciler) raise(ctx context.Context, c *reconcile.Counts, d store.Dis
 	return r.alertIfDue(ctx, stored, c)
 }
 
-// alertIfDue posts the alert of an open discrepancy not alerted yet. A
-// failed post does not fail the batch: the discrepancy is safely stored
-// with alerted_at empty, and the next run tries again.
+// alertIfDue raises the alert of an open discrepancy not alerted yet into
+// the outbox, which posts it until the channel takes it; alerted_at says it
+// was raised. Raising is once-only per kind and order_id, like the
+// discrepancy, so a retried batch raises nothing twice.
 func (r *Reconciler) alertIfDue(ctx context.Context, d store.Discrepancy, c *reconcile.Counts) error {
-	if r.Alerts == nil || !r.Alerts.Enabled() || d.AlertedAt != nil || d.ResolvedAt != nil {
+	if r.Alerts == nil || d.AlertedAt != nil || d.ResolvedAt != nil {
 		return nil
 	}
-	if err := r.Alerts.Post(ctx, messageOf(d)); err != nil {
-		c.AlertsFailed++
-		r.log().Error("alert not delivered; the next run retries", "kind", d.Kind, "order_id", d.OrderID, "error", err)
-		return nil
+	raised, err := r.Alerts.RaiseAlert(ctx, alert.Alert{Key: string(d.Kind) + ":" + d.OrderID, Message: messageOf(d)})
+	if err != nil {
+		return fmt.Errorf("raise %s alert: %w", d.Kind, err)
 	}
-	c.AlertsSent++
+	if raised {
+		c.AlertsSent++
+	}
 	return r.Store.MarkAlerted(ctx, d.ID)
 }
 

@@ -60,6 +60,11 @@ type Config struct {
 	ReconcileLookback time.Duration `envconfig:"RECONCILE_LOOKBACK" default:"72h"`
 	StuckAfter        time.Duration `envconfig:"PAYOUT_STUCK_AFTER" default:"1h"`
 	AlertWebhookURL   string        `envconfig:"ALERT_WEBHOOK_URL"`
+	// The alerts outbox's dispatcher (worker): posts a minute overall, how
+	// often it reads the outbox, the longest wait between two posts of one alert.
+	AlertRateLimit    int           `envconfig:"ALERT_RATE_LIMIT" default:"30"`
+	AlertPollInterval time.Duration `envconfig:"ALERT_POLL_INTERVAL" default:"1s"`
+	AlertRetryMax     time.Duration `envconfig:"ALERT_RETRY_MAX" default:"10m"`
 
 	LogLevel  string `envconfig:"LOG_LEVEL" default:"info"`
 	LogFormat string `envconfig:"LOG_FORMAT" default:"json"`

@@ -9,6 +9,9 @@ func (c Config) checkReconcile() error {
 	if c.ReconcileEvery <= 0 || c.ReconcileOverlap < 0 || c.ReconcileLookback <= 0 || c.StuckAfter <= 0 {
 		return errors.New("RECONCILE_EVERY, RECONCILE_LOOKBACK and PAYOUT_STUCK_AFTER must be positive, RECONCILE_OVERLAP not negative")
 	}
+	if c.AlertRateLimit <= 0 || c.AlertPollInterval <= 0 || c.AlertRetryMax <= 0 {
+		return errors.New("ALERT_RATE_LIMIT, ALERT_POLL_INTERVAL and ALERT_RETRY_MAX must be positive")
+	}
 	if c.AlertWebhookURL == "" {
 		return nil
 	}

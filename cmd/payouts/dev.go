@@ -72,6 +72,11 @@ func runDevServices(ctx context.Context, cfg config.Config, log *slog.Logger, ui
 		return fmt.Errorf("start worker: %w", err)
 	}
 	defer w.Stop()
+	stopAlerts, err := startAlerts(ctx, cfg, st, log)
+	if err != nil {
+		return err
+	}
+	defer stopAlerts()
 	if err := ensureSchedule(ctx, cfg, tc, log); err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/heleket-payouts/payouts/activities"
-	"github.com/heleket-payouts/payouts/alert"
 	"github.com/heleket-payouts/payouts/config"
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/reconcile"
@@ -25,15 +24,8 @@ import (
 
 // newReconciler builds the reconciliation activities from the configuration.
 func newReconciler(cfg config.Config, st *store.Store, svc *usecase.Service, hc *heleket.Client, log *slog.Logger) (*activities.Reconciler, error) {
-	poster, err := alert.New(cfg.AlertWebhookURL, alert.DefaultTimeout)
-	if err != nil {
-		return nil, err
-	}
-	if !poster.Enabled() {
-		log.Info("ALERT_WEBHOOK_URL is empty: discrepancies are recorded but not alerted")
-	}
 	return &activities.Reconciler{
-		Store: st, Heleket: hc, Alerts: poster, Logger: log,
+		Store: st, Heleket: hc, Alerts: st, Logger: log,
 		Workflows: svc.Workflows(), // its restarts pass the payout gate
 		Settings: activities.ReconcileSettings{
 			Overlap: cfg.ReconcileOverlap, Lookback: cfg.ReconcileLookback, StuckAfter: cfg.StuckAfter,
@@ -189,7 +181,7 @@ func countRows(c reconcile.Counts) []countRow {
 		{"orphans", c.Orphans}, {"missing at Heleket", c.MissingAtHeleket}, {"status mismatches", c.StatusMismatches},
 		{"terms mismatches", c.TermsMismatches}, {"stuck", c.Stuck}, {"failed payouts", c.FailedPayouts},
 		{"new discrepancies", c.NewDiscrepancies}, {"resolved", c.Resolved},
-		{"alerts sent", c.AlertsSent}, {"alerts failed", c.AlertsFailed},
+		{"alerts raised", c.AlertsSent}, {"alerts failed", c.AlertsFailed},
 	}
 }
 

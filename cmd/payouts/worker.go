@@ -25,6 +25,12 @@ func runWorker(ctx context.Context, _ []string) error {
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
+	stopAlerts, err := startAlerts(ctx, cfg, st, log)
+	if err != nil {
+		w.Stop()
+		return err
+	}
+	defer stopAlerts()
 	if err := ensureSchedule(ctx, cfg, tc, log); err != nil {
 		w.Stop()
 		return err
