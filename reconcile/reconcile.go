@@ -115,7 +115,8 @@ func Compare(ours payout.Payout, theirs Theirs) Verdict {
 
 func compareUnknown(ours payout.Payout) Verdict {
 	switch ours.Status {
-	case payout.StatusRequested, payout.StatusAwaitingApproval:
+	case payout.StatusRequested, payout.StatusAwaitingApproval, payout.StatusAwaitingFunds:
+		// Awaiting funds: Heleket refused the create, so it holds nothing yet.
 		return Verdict{Class: ClassUnsubmitted}
 	case payout.StatusRejected, payout.StatusCancelled, payout.StatusExpired:
 		// Ended before reaching Heleket: both sides agree nothing was sent.
@@ -138,9 +139,10 @@ func sameTerms(ours payout.Payout, theirs Theirs) (string, bool) {
 }
 
 // Stuck reports whether a payout has been open longer than after. Payouts
-// awaiting approval are left out: their own expiry deals with them.
+// awaiting approval or funds are left out: their own expiry deals with
+// them, and they said what they wait for when they began.
 func Stuck(p payout.Payout, now time.Time, after time.Duration) bool {
-	if p.Status.Final() || p.Status == payout.StatusAwaitingApproval || after <= 0 {
+	if p.Status.Final() || p.Status == payout.StatusAwaitingApproval || p.Status == payout.StatusAwaitingFunds || after <= 0 {
 		return false
 	}
 	return now.Sub(p.CreatedAt) > after

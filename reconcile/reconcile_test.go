@@ -41,6 +41,8 @@ func TestCompare(t *testing.T) {
 		{"unknown Heleket status", payout.StatusProcessing, at("refunded", true), ClassStatusMismatch, ""},
 		{"requested, unknown there", payout.StatusRequested, Theirs{}, ClassUnsubmitted, ""},
 		{"awaiting approval, unknown there", payout.StatusAwaitingApproval, Theirs{}, ClassUnsubmitted, ""},
+		{"awaiting funds, unknown there", payout.StatusAwaitingFunds, Theirs{}, ClassUnsubmitted, ""},
+		{"awaiting funds, paid at Heleket", payout.StatusAwaitingFunds, at("paid", true), ClassAhead, payout.StatusPaid},
 		{"rejected, unknown there", payout.StatusRejected, Theirs{}, ClassMatched, ""},
 		{"cancelled before submit", payout.StatusCancelled, Theirs{}, ClassMatched, ""},
 		{"submitted, unknown there", payout.StatusSubmitted, Theirs{}, ClassMissing, ""},
@@ -84,6 +86,8 @@ func TestStuck(t *testing.T) {
 	assert.False(t, Stuck(p, now, time.Hour), "final payouts are never stuck")
 	p.Status = payout.StatusAwaitingApproval
 	assert.False(t, Stuck(p, now, time.Hour), "approval has its own expiry")
+	p.Status = payout.StatusAwaitingFunds
+	assert.False(t, Stuck(p, now, time.Hour), "waiting for funds has PAYOUT_FUNDS_WAIT")
 }
 
 func TestEveryDiscrepancyClassHasAKind(t *testing.T) {
