@@ -93,8 +93,7 @@ func TestHeleketsOtherPayoutUnderOurOrderIDIsHeld(t *testing.T) {
 	assert.Equal(t, true, flag.Details["needs_attention"])
 	assert.Contains(t, flag.Details["reason"], "different payout under order_id")
 	assert.NotContains(t, testenv.JSON(t, flag.Details), "TXYZ9wBzbfcC3Tj5Jn1YBeRzHnVUxqAbpW", "their address is masked")
-	got := alerts.OfKind("heleket_mismatch")
-	require.Len(t, got, 1)
+	got := alerts.Await(t, "heleket_mismatch", 1)
 	assert.Equal(t, p.ID, got[0].PayoutID)
 
 	resp := e.Do(http.MethodPost, "/payouts/"+p.ID+"/cancel", []byte(`{"reason":"order_id of another installation"}`), nil)

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -73,6 +74,20 @@ func (a *Alerts) OfKind(kind string) []alert.Message {
 		}
 	}
 	return out
+}
+
+// Await waits until the receiver has taken n alerts of kind (the outbox's
+// dispatcher posts them a moment after they are raised) and returns them;
+// more than n fails, as does none in 30 seconds.
+func (a *Alerts) Await(t testing.TB, kind string, n int) []alert.Message {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(a.OfKind(kind)) < n && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	got := a.OfKind(kind)
+	require.Len(t, got, n, "alerts of kind %s", kind)
+	return got
 }
 
 // JSON encodes v for assertions on what a document holds.
