@@ -1,24 +1,69 @@
 package bench
 
 import (
+	"context"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
-
-	"context"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// sqlCounter counts the statements the product sends to PostgreSQL.
-type sqlCounter struct{ n atomic.Int64 }
+// sqlCounter counts the statements the product sends to PostgreSQL, and
+// the time it waits for them: the campaign run splits its acceptance
+// into PostgreSQL and the rest with it.
+type sqlCounter struct {
+	n    atomic.Int64
+	wait atomic.Int64 // nanoseconds, statements in flight together all count
 
-func (c *sqlCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
-	return ctx
+	mu   sync.Mutex
+	slow []SlowStatement // since resetSlow, those over slowStatement
 }
 
-func (c *sqlCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+// SlowStatement is a statement that took longer than slowStatement.
+type SlowStatement struct {
+	Seconds float64 `json:"seconds"`
+	SQL     string  `json:"sql"` // whitespace squeezed, cut
+}
+
+const slowStatement = 100 * time.Millisecond
+
+type sqlStartKey struct{}
+
+func (c *sqlCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return context.WithValue(ctx, sqlStartKey{}, sqlStart{at: time.Now(), sql: d.SQL})
+}
+
+type sqlStart struct {
+	at  time.Time
+	sql string
+}
+
+func (c *sqlCounter) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryEndData) {
+	st, ok := ctx.Value(sqlStartKey{}).(sqlStart)
+	if !ok {
+		return
+	}
+	took := time.Since(st.at)
+	c.wait.Add(int64(took))
+	if took < slowStatement {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.slow = append(c.slow, SlowStatement{Seconds: took.Seconds(), SQL: oneLine(st.sql, 90)})
+}
+
+// takeSlow returns the slow statements seen since the last call.
+func (c *sqlCounter) takeSlow() []SlowStatement {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.slow
+	c.slow = nil
+	return out
+}
 
 // percentile of already sorted durations, in milliseconds.
 func percentile(sorted []time.Duration, p float64) float64 {

@@ -25,12 +25,16 @@ func runBench(ctx context.Context, args []string) error {
 	jsonFile := fs.String("json", "", "also write the figures as JSON to this file")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (API, worker, sandbox) to this file")
 	scale := addScaleFlags(fs)
+	campaign := addBatchFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	dsn := os.Getenv("DATABASE_URL")
 	if dsn == "" {
 		dsn = testdb.DefaultDSN
+	}
+	if *campaign.rows > 0 {
+		return runBenchBatch(ctx, campaign, dsn, *jsonFile)
 	}
 	if *scale.on {
 		return runBenchScale(ctx, scale, *c, dsn, *jsonFile)
