@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -89,7 +90,8 @@ func (a *Activities) StartBatchPage(ctx context.Context, req BatchPage) (BatchPa
 	if err != nil {
 		return BatchPageResult{}, fmt.Errorf("batch %s: %w", req.BatchID, err)
 	}
-	if b.State == store.BatchCancelled || b.State == store.BatchStarted {
+	if b.State == store.BatchCancelled || b.State == store.BatchStarted || b.State == store.BatchAwaitingApproval {
+		// Nothing to start: over, or waiting for the campaign's approval.
 		return BatchPageResult{State: string(b.State)}, nil
 	}
 	rows, err := a.Batches.BatchRowsToStart(ctx, req.BatchID, req.After, req.Limit)
@@ -151,7 +153,7 @@ func (a *Activities) SetBatchState(ctx context.Context, c BatchChange) error {
 // CancelUnstartedRows cancels the campaign's rows not started yet, each
 // with its audit row; rows already started go on.
 func (a *Activities) CancelUnstartedRows(ctx context.Context, c BatchChange) (int, error) {
-	reason := "campaign cancelled by " + c.Actor
+	reason := "campaign " + cmp.Or(c.Action, "cancelled") + " by " + c.Actor
 	if r, ok := c.Details["reason"].(string); ok && r != "" {
 		reason += ": " + r
 	}

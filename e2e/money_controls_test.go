@@ -5,14 +5,19 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/serviceerror"
 
+	"github.com/heleket-payouts/payouts/batch"
 	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/internal/testenv"
 	"github.com/heleket-payouts/payouts/payout"
+	"github.com/heleket-payouts/payouts/workflows"
 )
 
 type heldJSON struct {
@@ -132,4 +137,106 @@ func TestDeniedAddressIsRefused(t *testing.T) {
 	assert.Contains(t, refusal.Fields["address"][0], "is on the address denylist")
 	assert.NotContains(t, refusal.Error, tronAddress)
 	assert.Zero(t, payoutRows(t, e))
+}
+
+type heldCampaignJSON struct {
+	ID         string          `json:"id"`
+	State      string          `json:"state"`
+	WaitingFor *payout.Waiting `json:"waiting_for"`
+	NotStarted int             `json:"not_started"`
+}
+
+// Five 300 USDT rows under a 1,000 threshold: no row is over it, the
+// campaign is. It waits as a whole, nothing reaches Heleket, its uploader
+// cannot approve it, and a second admin's approval starts every row.
+func TestCampaignOverTheThresholdWaitsAsAWhole(t *testing.T) {
+	e := testenv.New(t, testenv.Options{ApprovalThresholds: usdt("1000")})
+	rows := make([]batch.Row, 5)
+	for i := range rows {
+		rows[i] = batch.Row{ClientID: fmt.Sprintf("camp-%d", i), Asset: "USDT", Network: "tron", Amount: "300", Address: tronAddress}
+	}
+	key := uniqueKey("approve-campaign")
+	resp := postBatch(e, key, "application/json", jsonRows(t, rows))
+	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+	c := testenv.Decode[heldCampaignJSON](e, resp)
+	require.Equal(t, "awaiting_approval", c.State)
+	require.NotNil(t, c.WaitingFor)
+	assert.Equal(t, payout.Waiting{Kind: payout.WaitApproval, Role: "approver",
+		Reason: "the campaign's USDT total 1,500 is over the approval threshold of 1,000"}, *c.WaitingFor)
+
+	// The workflow has read the stored state before anyone decides.
+	waitBatchState(t, e, c.ID, "awaiting_approval")
+	assert.Zero(t, e.Sandbox.Stats().Creates, "nothing goes out before the approval")
+	self := e.Do(http.MethodPost, "/payouts/batches/"+c.ID+"/approve", []byte(`{"reason":"mine"}`), nil)
+	require.Equal(t, http.StatusConflict, self.StatusCode)
+	assert.Contains(t, testenv.Decode[errorJSON](e, self).Error, "never its initiator")
+	paused := e.Do(http.MethodPost, "/payouts/batches/"+c.ID+"/pause", nil, nil)
+	assert.Equal(t, http.StatusConflict, paused.StatusCode, "approve or reject it first")
+	paused.Body.Close()
+
+	approve := e.Do(http.MethodPost, "/payouts/batches/"+c.ID+"/approve", []byte(`{"reason":"budget ok"}`),
+		map[string]string{"Authorization": "Bearer " + testenv.SecondAdminToken})
+	require.Equal(t, http.StatusOK, approve.StatusCode)
+	approved := testenv.Decode[heldCampaignJSON](e, approve)
+	assert.Nil(t, approved.WaitingFor)
+	waitStarted(t, e, c.ID)
+	ids := sqlStrings(t, e, `SELECT payout_id FROM payout_batch_items WHERE batch_id = $1`, c.ID)
+	require.Len(t, ids, 5)
+	for _, id := range ids {
+		assert.Equal(t, payout.StatusPaid, e.WaitFinal(id).Status)
+	}
+	assert.Equal(t, 5, e.Sandbox.Stats().Creates)
+	events, err := e.Store.BatchEvents(t.Context(), c.ID)
+	require.NoError(t, err)
+	require.NotEmpty(t, events)
+	assert.Equal(t, "approved", events[0].Action)
+	assert.Equal(t, testenv.SecondAdmin, events[0].Actor)
+}
+
+// A rejected campaign starts nothing: every row ends cancelled.
+func TestRejectedCampaignStartsNothing(t *testing.T) {
+	e := testenv.New(t, testenv.Options{ApprovalThresholds: usdt("100")})
+	rows := []batch.Row{{ClientID: "rej-1", Asset: "USDT", Network: "tron", Amount: "300", Address: tronAddress}}
+	resp := postBatch(e, uniqueKey("reject-campaign"), "application/json", jsonRows(t, rows))
+	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+	c := testenv.Decode[heldCampaignJSON](e, resp)
+	waitBatchState(t, e, c.ID, "awaiting_approval")
+	reject := e.Do(http.MethodPost, "/payouts/batches/"+c.ID+"/reject", []byte(`{"reason":"not this month"}`),
+		map[string]string{"Authorization": "Bearer " + testenv.SecondAdminToken})
+	require.Equal(t, http.StatusOK, reject.StatusCode)
+	assert.Equal(t, "cancelled", testenv.Decode[heldCampaignJSON](e, reject).State)
+	ids := sqlStrings(t, e, `SELECT payout_id FROM payout_batch_items WHERE batch_id = $1`, c.ID)
+	require.Len(t, ids, 1)
+	row, err := e.Store.GetPayout(t.Context(), ids[0])
+	require.NoError(t, err)
+	assert.Equal(t, payout.StatusCancelled, row.Status, "cancelled before it ever started")
+	assert.Contains(t, row.FailureReason, "rejected by "+testenv.SecondAdmin)
+	assert.Zero(t, e.Sandbox.Stats().Creates)
+	_, err = e.Temporal.DescribeWorkflowExecution(t.Context(), payout.WorkflowID(ids[0]), "")
+	var nf *serviceerror.NotFound
+	assert.ErrorAs(t, err, &nf, "no payout workflow for a rejected row")
+}
+
+// waitBatchState asks the campaign's workflow until it reports the state.
+func waitBatchState(t *testing.T, e *testenv.Env, id, state string) {
+	for range 300 {
+		v, err := e.Temporal.QueryWorkflow(t.Context(), workflows.BatchWorkflowID(id), "", workflows.QueryState)
+		if err == nil {
+			var p workflows.BatchProgress
+			require.NoError(t, v.Get(&p))
+			if p.State == state {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("campaign %s never reached %s", id, state)
+}
+
+func sqlStrings(t *testing.T, e *testenv.Env, query string, args ...any) []string {
+	rows, err := e.Store.Pool().Query(t.Context(), query, args...)
+	require.NoError(t, err)
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	return out
 }

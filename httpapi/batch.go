@@ -30,6 +30,8 @@ func (s *server) batchRoutes(r chi.Router) {
 	r.Post("/payouts/batches/{id}/pause", s.decideBatch(usecase.BatchPause))
 	r.Post("/payouts/batches/{id}/resume", s.decideBatch(usecase.BatchResume))
 	r.Post("/payouts/batches/{id}/cancel", s.decideBatch(usecase.BatchCancel))
+	r.Post("/payouts/batches/{id}/approve", s.decideBatch(usecase.BatchApprove))
+	r.Post("/payouts/batches/{id}/reject", s.decideBatch(usecase.BatchReject))
 }
 
 // batchView is a batch's progress. Amounts are strings and are summed per
@@ -37,6 +39,7 @@ func (s *server) batchRoutes(r chi.Router) {
 type batchView struct {
 	ID          string                    `json:"id"`
 	State       store.BatchState          `json:"state"`
+	WaitingFor  *payout.Waiting           `json:"waiting_for,omitempty"`
 	Rows        int                       `json:"rows"`
 	RequestedBy string                    `json:"requested_by"`
 	CreatedAt   time.Time                 `json:"created_at"`
@@ -112,7 +115,7 @@ func (s *server) writeBatch(w http.ResponseWriter, r *http.Request, id string, s
 }
 
 func viewBatch(sum store.BatchSummary) batchView {
-	v := batchView{ID: sum.ID, State: sum.State, Rows: sum.RowCount, RequestedBy: sum.RequestedBy, CreatedAt: sum.CreatedAt,
+	v := batchView{ID: sum.ID, State: sum.State, WaitingFor: sum.WaitingFor, Rows: sum.RowCount, RequestedBy: sum.RequestedBy, CreatedAt: sum.CreatedAt,
 		Statuses: map[payout.Status]int{}, Assets: map[string]batchAssetView{}}
 	totals := map[string]decimal.Decimal{}
 	for _, g := range sum.Groups {

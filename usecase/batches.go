@@ -165,9 +165,11 @@ func (s *Service) startBatchWorkflow(ctx context.Context, b store.Batch, started
 
 // Campaign decisions.
 const (
-	BatchPause  = workflows.UpdateBatchPause
-	BatchResume = workflows.UpdateBatchResume
-	BatchCancel = workflows.UpdateBatchCancel
+	BatchPause   = workflows.UpdateBatchPause
+	BatchResume  = workflows.UpdateBatchResume
+	BatchCancel  = workflows.UpdateBatchCancel
+	BatchApprove = workflows.UpdateBatchApprove
+	BatchReject  = workflows.UpdateBatchReject
 )
 
 // DecideBatch pauses, resumes or cancels a campaign through its workflow,
@@ -181,6 +183,9 @@ func (s *Service) DecideBatch(ctx context.Context, batchID, decision, actor, rea
 	}
 	if err != nil {
 		return store.Batch{}, fmt.Errorf("load batch %s: %w", batchID, err)
+	}
+	if (decision == BatchApprove || decision == BatchReject) && actor == b.RequestedBy {
+		return store.Batch{}, conflict("the campaign's approver is never its initiator: " + actor + " uploaded it")
 	}
 	if err := s.sendBatchDecision(ctx, b, decision, workflows.BatchDecision{Actor: actor, Reason: reason}); err != nil {
 		return store.Batch{}, err
@@ -215,7 +220,7 @@ func (s *Service) sendBatchDecision(ctx context.Context, b store.Batch, decision
 // closedBatchDecision answers a decision on a campaign whose workflow has
 // ended: repeating its final state is idempotent, anything else too late.
 func (s *Service) closedBatchDecision(b store.Batch, decision string) error {
-	if decision == BatchCancel && b.State == store.BatchCancelled {
+	if (decision == BatchCancel || decision == BatchReject) && b.State == store.BatchCancelled {
 		return nil
 	}
 	return conflict("the campaign is " + string(b.State) + ": every row has started or it was cancelled; started payouts go on")

@@ -13,10 +13,11 @@ import (
 
 // Campaign states, as store.BatchState names them.
 const (
-	batchStarting  = "starting"
-	batchPaused    = "paused"
-	batchCancelled = "cancelled"
-	batchStarted   = "started"
+	batchAwaitingApproval = "awaiting_approval"
+	batchStarting         = "starting"
+	batchPaused           = "paused"
+	batchCancelled        = "cancelled"
+	batchStarted          = "started"
 )
 
 // Names of the campaign workflow, its query and its decisions.
@@ -25,6 +26,9 @@ const (
 	UpdateBatchPause  = "pause"
 	UpdateBatchResume = "resume"
 	UpdateBatchCancel = "cancel"
+	// A campaign over an approval threshold waits for one decision.
+	UpdateBatchApprove = "approve"
+	UpdateBatchReject  = "reject"
 )
 
 // BatchWorkflowID is the workflow of a campaign.
@@ -71,6 +75,14 @@ type BatchDecision struct {
 // have all started, or that was cancelled.
 var ErrBatchOver = errors.New("the campaign is over")
 
+// ErrBatchNotAwaiting refuses an approval or rejection of a campaign that
+// does not await one; ErrBatchAwaiting refuses pause, resume and cancel of
+// one that does (approve or reject it).
+var (
+	ErrBatchNotAwaiting = errors.New("the campaign is not awaiting approval")
+	ErrBatchAwaiting    = errors.New("the campaign awaits approval: approve or reject it")
+)
+
 type batchRun struct {
 	in       BatchInput
 	progress BatchProgress
@@ -111,7 +123,9 @@ func Batch(ctx workflow.Context, in BatchInput) (BatchProgress, error) {
 
 func (b *batchRun) run(ctx workflow.Context) error {
 	for {
-		if err := workflow.Await(ctx, func() bool { return !b.deciding && b.progress.State != batchPaused }); err != nil {
+		if err := workflow.Await(ctx, func() bool {
+			return !b.deciding && b.progress.State != batchPaused && b.progress.State != batchAwaitingApproval
+		}); err != nil {
 			return fmt.Errorf("await resume: %w", err)
 		}
 		if b.progress.State == batchCancelled || b.progress.State == batchStarted {
@@ -139,9 +153,11 @@ func (b *batchRun) startPage(ctx workflow.Context) (bool, error) {
 	if err := workflow.ExecuteActivity(batchPageCtx(ctx), acts.StartBatchPage, req).Get(ctx, &page); err != nil {
 		return false, fmt.Errorf("start rows of batch %s after %q: %w", b.in.BatchID, b.in.After, err)
 	}
-	if page.State == batchCancelled || page.State == batchStarted {
-		// Started again for a campaign that is over (a repeated request).
+	if page.State == batchCancelled || page.State == batchStarted || page.State == batchAwaitingApproval {
+		// Over already (a repeated request), or stored awaiting one
+		// approval for the whole campaign: nothing was started.
 		b.progress.State = page.State
+		b.show(ctx)
 		return false, nil
 	}
 	b.progress.Started += page.Started
@@ -169,9 +185,11 @@ func (b *batchRun) registerDecisions(ctx workflow.Context) error {
 	decisions := []struct {
 		name   string
 		handle func(workflow.Context, BatchDecision) (BatchProgress, error)
-	}{{UpdateBatchPause, b.pause}, {UpdateBatchResume, b.resume}, {UpdateBatchCancel, b.cancel}}
+	}{{UpdateBatchPause, b.pause}, {UpdateBatchResume, b.resume}, {UpdateBatchCancel, b.cancel},
+		{UpdateBatchApprove, b.approve}, {UpdateBatchReject, b.reject}}
 	for _, u := range decisions {
-		opts := workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, d BatchDecision) error { return b.validate(d) }}
+		approval := u.name == UpdateBatchApprove || u.name == UpdateBatchReject
+		opts := workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, d BatchDecision) error { return b.validate(d, approval) }}
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handle, opts); err != nil {
 			return fmt.Errorf("register %s update: %w", u.name, err)
 		}
@@ -182,7 +200,8 @@ func (b *batchRun) registerDecisions(ctx workflow.Context) error {
 // validate refuses before anything is written: decisions need an admin,
 // one at a time, on a campaign still starting rows. Repeating the state
 // the campaign is in is accepted and changes nothing (idempotent).
-func (b *batchRun) validate(d BatchDecision) error {
+func (b *batchRun) validate(d BatchDecision, approval bool) error {
+	awaiting := b.progress.State == batchAwaitingApproval
 	switch {
 	case d.Actor == "":
 		return ErrNoActor
@@ -190,8 +209,33 @@ func (b *batchRun) validate(d BatchDecision) error {
 		return ErrDecisionInProgress
 	case b.progress.State == batchStarted:
 		return fmt.Errorf("%w: every row has started, and started payouts go on", ErrBatchOver)
+	case approval && !awaiting && b.progress.State != batchStarting && b.progress.State != batchCancelled:
+		return ErrBatchNotAwaiting
+	case !approval && awaiting:
+		return ErrBatchAwaiting
 	}
 	return nil
+}
+
+// approve releases a campaign that awaited approval: its pages start.
+// Approving one already approved (starting) changes nothing.
+func (b *batchRun) approve(ctx workflow.Context, d BatchDecision) (BatchProgress, error) {
+	if b.progress.State == batchCancelled {
+		return b.progress, fmt.Errorf("%w: it was rejected or cancelled", ErrBatchOver)
+	}
+	if b.progress.State != batchAwaitingApproval {
+		return b.progress, nil
+	}
+	return b.decide(ctx, d, batchStarting, "approved")
+}
+
+// reject ends a campaign that awaited approval: none of its rows start,
+// each is cancelled with its audit row.
+func (b *batchRun) reject(ctx workflow.Context, d BatchDecision) (BatchProgress, error) {
+	if b.progress.State == batchStarting {
+		return b.progress, fmt.Errorf("%w: it was approved", ErrBatchNotAwaiting)
+	}
+	return b.decide(ctx, d, batchCancelled, "rejected")
 }
 
 func (b *batchRun) pause(ctx workflow.Context, d BatchDecision) (BatchProgress, error) {

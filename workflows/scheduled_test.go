@@ -48,6 +48,22 @@ func (f *fakeSchedules) DefaultWallets(context.Context, []store.WalletKey) (map[
 	return nil, errors.New("a schedule run reads one wallet")
 }
 
+// checkedStore decides as the real store does, with no other payouts in
+// the last 24 hours and an address the client was paid to before.
+type checkedStore struct{ *fakeStore }
+
+func (c checkedStore) CreatePayoutChecked(ctx context.Context, p payout.Payout, actor string, details map[string]any, check store.Check) (payout.Payout, bool, error) {
+	decided, err := check.Decide(p, store.Facts{Destination: store.Destination{PaidBefore: true}})
+	if err != nil {
+		return payout.Payout{}, false, err
+	}
+	return c.CreatePayout(ctx, decided, actor, details)
+}
+
+func (c checkedStore) CreateBatchChecked(context.Context, store.Batch, []payout.Payout, store.BatchCheck) (store.Batch, bool, error) {
+	return store.Batch{}, false, errors.New("a schedule run makes no campaign")
+}
+
 var scheduledAt = time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
 
 const scheduleID = "payout-schedule-42-monthly"
@@ -64,7 +80,7 @@ func newScheduledRun(t *testing.T, sched *fakeSchedules, withTime bool) *schedul
 	r := &scheduledRun{env: ts.NewTestWorkflowEnvironment(), store: newFakeStore(),
 		heleket: &fakeHeleket{infos: []string{heleket.StatusPaid}}}
 	payoutworker.Register(r.env, &activities.Activities{Store: r.store, Heleket: r.heleket,
-		Schedules: sched, Gate: &gate.Gate{Wallets: sched}, CallbackURL: "http://api/payouts/webhook"})
+		Schedules: sched, Gate: &gate.Gate{Wallets: sched, Payouts: checkedStore{r.store}}, CallbackURL: "http://api/payouts/webhook"})
 	if withTime {
 		r.env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(
 			temporal.NewSearchAttributeKeyTime("TemporalScheduledStartTime").ValueSet(scheduledAt)))

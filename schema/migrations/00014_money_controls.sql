@@ -17,6 +17,9 @@ ALTER TABLE payout_batches DROP CONSTRAINT payout_batches_state_check;
 ALTER TABLE payout_batches ADD CONSTRAINT payout_batches_state_check
     CHECK (state IN ('awaiting_approval', 'starting', 'paused', 'cancelled', 'started'));
 ALTER TABLE payout_batches ADD COLUMN waiting_for jsonb;
+ALTER TABLE payout_batch_events DROP CONSTRAINT payout_batch_events_action_check;
+ALTER TABLE payout_batch_events ADD CONSTRAINT payout_batch_events_action_check
+    CHECK (action IN ('approved', 'rejected', 'paused', 'resumed', 'cancelled', 'started'));
 
 -- A schedule whose runs in 24 hours exceed the threshold waits for a
 -- second admin before its first run; its decisions are audited.
@@ -60,6 +63,9 @@ DROP TABLE client_wallet_events;
 ALTER TABLE client_wallets DROP COLUMN usable_from, DROP COLUMN approved_by, DROP COLUMN disabled_at, DROP COLUMN changed_by;
 DROP TABLE payout_schedule_events;
 ALTER TABLE payout_schedules DROP COLUMN approval_state, DROP COLUMN approval_reason;
+ALTER TABLE payout_batch_events DROP CONSTRAINT payout_batch_events_action_check;
+ALTER TABLE payout_batch_events ADD CONSTRAINT payout_batch_events_action_check
+    CHECK (action IN ('paused', 'resumed', 'cancelled', 'started'));
 ALTER TABLE payout_batches DROP COLUMN waiting_for;
 ALTER TABLE payout_batches DROP CONSTRAINT payout_batches_state_check;
 ALTER TABLE payout_batches ADD CONSTRAINT payout_batches_state_check
