@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sync"
@@ -191,6 +192,7 @@ func TestCampaignOverTheThresholdWaitsAsAWhole(t *testing.T) {
 	require.NotEmpty(t, events)
 	assert.Equal(t, "approved", events[0].Action)
 	assert.Equal(t, testenv.SecondAdmin, events[0].Actor)
+	checkRunReplay(t, e, workflows.BatchWorkflowID(c.ID), "", "batch_approved")
 }
 
 // A rejected campaign starts nothing: every row ends cancelled.
@@ -215,6 +217,10 @@ func TestRejectedCampaignStartsNothing(t *testing.T) {
 	_, err = e.Temporal.DescribeWorkflowExecution(t.Context(), payout.WorkflowID(ids[0]), "")
 	var nf *serviceerror.NotFound
 	assert.ErrorAs(t, err, &nf, "no payout workflow for a rejected row")
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	require.NoError(t, e.Temporal.GetWorkflow(ctx, workflows.BatchWorkflowID(c.ID), "").Get(ctx, nil))
+	checkRunReplay(t, e, workflows.BatchWorkflowID(c.ID), "", "batch_rejected")
 }
 
 // waitBatchState asks the campaign's workflow until it reports the state.

@@ -61,6 +61,8 @@ var recordedPaths = map[string]string{
 	"batch_decision_during_last_page": "./e2e/ -run TestCampaignDecisionDuringTheLastPageIsRefused",
 	"batch_continue_as_new_first_run": "./e2e/ -run TestCampaignContinuesAsNew",
 	"batch_continue_as_new_last_run":  "./e2e/ -run TestCampaignContinuesAsNew",
+	"batch_approved":                  "./e2e/ -run TestCampaignOverTheThresholdWaitsAsAWhole",
+	"batch_rejected":                  "./e2e/ -run TestRejectedCampaignStartsNothing",
 	// Reconcile
 	"reconcile_run":                       "./e2e/reconcile/ -run TestReconciliationHistoriesReplay",
 	"reconcile_continue_as_new_first_run": "./e2e/reconcile/ -run TestReconciliationHistoriesReplay",
