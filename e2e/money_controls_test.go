@@ -246,3 +246,55 @@ func sqlStrings(t *testing.T, e *testenv.Env, query string, args ...any) []strin
 	require.NoError(t, err)
 	return out
 }
+
+// A schedule of 600 USDT twice a day makes 1,200 USDT in 24 hours, over a
+// 1,000 threshold: it is created paused and waits for a second admin
+// before its first run. Its creator can neither resume nor approve it.
+func TestScheduleOverTheThresholdWaitsBeforeItsFirstRun(t *testing.T) {
+	e := testenv.New(t, testenv.Options{ApprovalThresholds: usdt("1000")})
+	client := uniqueKey("sched-approval")
+	resp := createSchedule(e, client, scheduleBody(t, map[string]any{"name": "twice_daily", "asset": "USDT", "network": "tron",
+		"amount": "600", "address": tronAddress, "cron": "0 9,21 * * *"}))
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	type approvalJSON struct {
+		ID         string          `json:"id"`
+		State      string          `json:"state"`
+		Approval   string          `json:"approval"`
+		WaitingFor *payout.Waiting `json:"waiting_for"`
+		NextRuns   []time.Time     `json:"next_runs"`
+	}
+	sc := testenv.Decode[approvalJSON](e, resp)
+	dropSchedule(t, e, sc.ID)
+	assert.Equal(t, "paused", sc.State)
+	assert.Equal(t, "awaiting", sc.Approval)
+	require.NotNil(t, sc.WaitingFor)
+	assert.Equal(t, "2 runs in 24 hours of 600 USDT are 1,200 USDT, over the approval threshold of 1,000", sc.WaitingFor.Reason)
+	assert.Empty(t, sc.NextRuns, "nothing runs before the approval")
+
+	path := "/clients/" + client + "/payout-schedules/" + sc.ID
+	resumed := e.Do(http.MethodPost, path+"/resume", nil, nil)
+	assert.Equal(t, http.StatusConflict, resumed.StatusCode, "resuming is not approving")
+	resumed.Body.Close()
+	self := e.Do(http.MethodPost, path+"/approve", nil, nil)
+	assert.Equal(t, http.StatusConflict, self.StatusCode)
+	assert.Contains(t, testenv.Decode[errorJSON](e, self).Error, "never its creator")
+
+	approved := e.Do(http.MethodPost, path+"/approve", []byte(`{"reason":"payroll"}`),
+		map[string]string{"Authorization": "Bearer " + testenv.SecondAdminToken})
+	require.Equal(t, http.StatusOK, approved.StatusCode)
+	after := testenv.Decode[approvalJSON](e, approved)
+	assert.Equal(t, "active", after.State)
+	assert.Equal(t, "approved", after.Approval)
+	assert.Nil(t, after.WaitingFor)
+	again := e.Do(http.MethodPost, path+"/approve", nil, map[string]string{"Authorization": "Bearer " + testenv.SecondAdminToken})
+	assert.Equal(t, http.StatusOK, again.StatusCode, "approving again changes nothing")
+	again.Body.Close()
+
+	events, err := e.Store.ScheduleEvents(t.Context(), sc.ID)
+	require.NoError(t, err)
+	require.Len(t, events, 2, "one audit row per change: %v", events)
+	assert.Equal(t, "awaiting_approval", events[0].Action)
+	assert.Equal(t, testenv.AdminName, events[0].Actor)
+	assert.Equal(t, "approved", events[1].Action)
+	assert.Equal(t, testenv.SecondAdmin, events[1].Actor)
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/schedule"
+	"github.com/heleket-payouts/payouts/store"
 	"github.com/heleket-payouts/payouts/usecase"
 )
 
@@ -20,6 +21,8 @@ func (s *server) scheduleRoutes(r chi.Router) {
 	r.Post(base+"/{schedule_id}/pause", s.pauseSchedule)
 	r.Post(base+"/{schedule_id}/resume", s.resumeSchedule)
 	r.Delete(base+"/{schedule_id}", s.deleteSchedule)
+	r.Post(base+"/{schedule_id}/approve", s.decideSchedule(usecase.ScheduleApprove))
+	r.Post(base+"/{schedule_id}/reject", s.decideSchedule(usecase.ScheduleReject))
 }
 
 // scheduleView is a schedule as the API shows it: the definition from
@@ -35,8 +38,12 @@ type scheduleView struct {
 	Memo          string        `json:"memo,omitempty"`
 	Spec          schedule.Spec `json:"spec"`
 	NeedsApproval bool          `json:"needs_approval"`
-	CreatedBy     string        `json:"created_by"`
-	CreatedAt     time.Time     `json:"created_at"`
+	// Approval is none, awaiting, approved or rejected; WaitingFor says
+	// why it waits while awaiting.
+	Approval   store.ScheduleApproval `json:"approval"`
+	WaitingFor *payout.Waiting        `json:"waiting_for,omitempty"`
+	CreatedBy  string                 `json:"created_by"`
+	CreatedAt  time.Time              `json:"created_at"`
 	// State is active or paused, or missing while the Temporal schedule
 	// does not exist (a create that failed half-way: repeat it).
 	State    string      `json:"state"`
@@ -108,6 +115,23 @@ func (s *server) setPaused(w http.ResponseWriter, r *http.Request, pause bool) {
 	writeJSON(w, http.StatusOK, viewSchedule(sc))
 }
 
+// decideSchedule approves or rejects a schedule awaiting approval.
+func (s *server) decideSchedule(decision string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		note, ok := readDecision(w, r)
+		if !ok {
+			return
+		}
+		sc, err := s.Service.DecideSchedule(r.Context(), chi.URLParam(r, "client_id"), chi.URLParam(r, "schedule_id"),
+			decision, adminName(r.Context()), note)
+		if err != nil {
+			s.fail(w, r, "record the schedule decision", err)
+			return
+		}
+		writeJSON(w, http.StatusOK, viewSchedule(sc))
+	}
+}
+
 // deleteSchedule answers 204, again for a schedule already deleted.
 func (s *server) deleteSchedule(w http.ResponseWriter, r *http.Request) {
 	if err := s.Service.DeleteSchedule(r.Context(), chi.URLParam(r, "client_id"), chi.URLParam(r, "schedule_id")); err != nil {
@@ -121,7 +145,11 @@ func (s *server) deleteSchedule(w http.ResponseWriter, r *http.Request) {
 func viewSchedule(sc usecase.Schedule) scheduleView {
 	v := scheduleView{ID: sc.ID, ClientID: sc.ClientID, Name: sc.Name, Asset: sc.Asset, Network: sc.Network,
 		Amount: sc.Amount.String(), Memo: sc.Memo, Spec: sc.Spec, NeedsApproval: sc.NeedsApproval, CreatedBy: sc.CreatedBy,
-		CreatedAt: sc.CreatedAt, State: sc.State, Note: sc.Note, NextRuns: sc.NextRuns, Runs: sc.Runs}
+		CreatedAt: sc.CreatedAt, State: sc.State, Note: sc.Note, NextRuns: sc.NextRuns, Runs: sc.Runs,
+		Approval: sc.ApprovalState}
+	if sc.ApprovalState == store.ScheduleApprovalAwaiting {
+		v.WaitingFor = &payout.Waiting{Kind: payout.WaitApproval, Reason: sc.ApprovalReason, Role: "approver"}
+	}
 	if sc.Address != "" {
 		masked := maskAddress(sc.Address)
 		v.Address = &masked

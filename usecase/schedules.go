@@ -12,6 +12,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/schedule"
@@ -44,6 +46,7 @@ func (s *Service) CreateSchedule(ctx context.Context, clientID string, req sched
 	if err != nil {
 		return Schedule{}, false, err
 	}
+	row.ApprovalState, row.ApprovalReason = s.scheduleApproval(def, spec)
 	stored, created, err := s.store.CreateSchedule(ctx, row)
 	if err != nil {
 		return Schedule{}, false, fmt.Errorf("store schedule %s: %w", def.ID, err)
@@ -53,7 +56,13 @@ func (s *Service) CreateSchedule(ctx context.Context, clientID string, req sched
 			return Schedule{}, false, err
 		}
 	}
-	if err := s.createTemporalSchedule(ctx, def, spec, created); err != nil {
+	if created && stored.ApprovalState == store.ScheduleApprovalAwaiting {
+		if err := s.store.ScheduleEvent(ctx, stored.ID, "awaiting_approval", actor,
+			map[string]any{"reason": stored.ApprovalReason}); err != nil {
+			return Schedule{}, false, err
+		}
+	}
+	if err := s.createTemporalSchedule(ctx, def, spec, created, stored); err != nil {
 		return Schedule{}, false, err
 	}
 	s.log.InfoContext(ctx, "payout schedule created", "schedule_id", stored.ID, "created", created)
@@ -82,8 +91,30 @@ func (s *Service) scheduleRow(ctx context.Context, def schedule.Definition, acto
 	return store.Schedule{
 		ID: def.ID, ClientID: def.ClientID, Name: def.Name, Asset: def.Asset, Network: def.Network,
 		Amount: def.Amount, Address: def.Address, Memo: def.Memo, IsSubtract: s.gate.Policy.FeeFromBalance,
-		NeedsApproval: s.gate.NeedsApproval(def.Asset, def.Amount), Spec: spec, CreatedBy: actor,
+		Spec: spec, CreatedBy: actor,
 	}, nil
+}
+
+// scheduleApproval holds a schedule against its asset's approval
+// threshold: its amount per run, and per run times the most runs it makes
+// in 24 hours. Over either, it waits for a second admin before its first
+// run, and the approval covers the thresholds of all its runs (each run
+// still meets the hard caps and destination rules).
+func (s *Service) scheduleApproval(def schedule.Definition, spec client.ScheduleSpec) (store.ScheduleApproval, string) {
+	limit, ok := s.gate.Policy.ApprovalThresholds[def.Asset]
+	if !ok {
+		return store.ScheduleApprovalNone, ""
+	}
+	if def.Amount.GreaterThan(limit) {
+		return store.ScheduleApprovalAwaiting, fmt.Sprintf("each run's %s %s is over the approval threshold of %s",
+			gate.Amount(def.Amount), def.Asset, gate.Amount(limit))
+	}
+	runs := schedule.MaxRunsIn24h(spec)
+	if total := def.Amount.Mul(decimal.NewFromInt(int64(runs))); total.GreaterThan(limit) {
+		return store.ScheduleApprovalAwaiting, fmt.Sprintf("%d runs in 24 hours of %s %s are %s %s, over the approval threshold of %s",
+			runs, gate.Amount(def.Amount), def.Asset, gate.Amount(total), def.Asset, gate.Amount(limit))
+	}
+	return store.ScheduleApprovalNone, ""
 }
 
 // repeatConflict compares a repeated create with the stored schedule: the
@@ -107,10 +138,18 @@ func repeatConflict(stored, req store.Schedule) error {
 // already (a repeat, or a retry after a failure between the two writes).
 // Every scheduled time gets its own run (overlap allowed): runs are
 // independent, and skipping one would skip a payout.
-func (s *Service) createTemporalSchedule(ctx context.Context, def schedule.Definition, spec client.ScheduleSpec, created bool) error {
+func (s *Service) createTemporalSchedule(ctx context.Context, def schedule.Definition, spec client.ScheduleSpec, created bool, stored store.Schedule) error {
+	awaiting := stored.ApprovalState == store.ScheduleApprovalAwaiting
+	note := ""
+	if awaiting {
+		// Paused from the start: nothing runs before a second admin approves.
+		note = "awaiting approval: " + stored.ApprovalReason
+	}
 	_, err := s.temporal.ScheduleClient().Create(ctx, client.ScheduleOptions{
 		ID:      def.ID,
 		Spec:    spec,
+		Paused:  awaiting,
+		Note:    note,
 		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL,
 		Action: &client.ScheduleWorkflowAction{
 			ID:       def.ID, // the scheduler appends each run's time
@@ -173,6 +212,10 @@ func (s *Service) SetPaused(ctx context.Context, clientID, id string, pause bool
 	sc, err := s.clientSchedule(ctx, clientID, id, false)
 	if err != nil {
 		return Schedule{}, err
+	}
+	if !pause && (sc.ApprovalState == store.ScheduleApprovalAwaiting || sc.ApprovalState == store.ScheduleApprovalRejected) {
+		return Schedule{}, conflict("the schedule is " + string(sc.ApprovalState) + " approval: " + sc.ApprovalReason +
+			"; a second admin approves it (POST …/approve) before it runs")
 	}
 	h := s.temporal.ScheduleClient().GetHandle(ctx, sc.ID)
 	if pause {
@@ -256,4 +299,48 @@ func (s *Service) describe(ctx context.Context, sc store.Schedule) (Schedule, er
 	}
 	v.NextRuns = append(v.NextRuns, desc.Info.NextActionTimes[:min(3, len(desc.Info.NextActionTimes))]...)
 	return v, nil
+}
+
+// Schedule decisions.
+const (
+	ScheduleApprove = "approve"
+	ScheduleReject  = "reject"
+)
+
+// DecideSchedule approves or rejects a schedule awaiting approval. The
+// approver is never its creator. Approval records the decision with its
+// audit row and then resumes the Temporal schedule; a rejected schedule
+// stays paused and never runs. Repeating the decision taken changes
+// nothing.
+func (s *Service) DecideSchedule(ctx context.Context, clientID, id, decision, actor, note string) (Schedule, error) {
+	sc, err := s.clientSchedule(ctx, clientID, id, false)
+	if err != nil {
+		return Schedule{}, err
+	}
+	if actor == sc.CreatedBy {
+		return Schedule{}, conflict("the schedule's approver is never its creator: " + actor + " created it")
+	}
+	to := store.ScheduleApprovalApproved
+	if decision == ScheduleReject {
+		to = store.ScheduleApprovalRejected
+	}
+	if _, err := s.store.DecideSchedule(ctx, sc.ID, to, actor, note); errors.Is(err, store.ErrScheduleDecided) {
+		return Schedule{}, conflict(err.Error())
+	} else if err != nil {
+		return Schedule{}, err
+	}
+	if to == store.ScheduleApprovalApproved {
+		err := s.temporal.ScheduleClient().GetHandle(ctx, sc.ID).Unpause(ctx, client.ScheduleUnpauseOptions{Note: "approved by " + actor})
+		if err != nil {
+			// Recorded approved: a resume (POST …/resume) or this request
+			// again starts it.
+			return Schedule{}, unavailable("approval recorded but the schedule is not running yet; repeat the request", err)
+		}
+	}
+	s.log.InfoContext(ctx, "payout schedule decided", "schedule_id", sc.ID, "decision", decision, "actor", actor)
+	sc, err = s.clientSchedule(ctx, clientID, id, false)
+	if err != nil {
+		return Schedule{}, err
+	}
+	return s.describe(ctx, sc)
 }
