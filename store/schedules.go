@@ -186,7 +186,7 @@ func scheduleEvent(ctx context.Context, tx pgx.Tx, id, action, actor string, det
 	if err != nil {
 		return fmt.Errorf("schedule %s event: %w", id, err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO payout_schedule_events (schedule_id, action, actor, details) VALUES ($1, $2, $3, $4::jsonb)`,
+	if _, err := tx.Exec(ctx, `INSERT INTO payout_schedule_events (schedule_id, action, actor, details) VALUES ($1, $2, $3, coalesce($4::jsonb, '{}'))`,
 		id, action, actor, raw); err != nil {
 		return fmt.Errorf("record schedule %s %s: %w", id, action, err)
 	}
