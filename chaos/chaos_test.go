@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -115,7 +116,22 @@ func stackOptions(t *testing.T, cfg chaos.Config, say func(string, ...any)) chao
 		SettleAfter: time.Second, CheckAfter: 400 * time.Millisecond,
 		// Small pages, so the monkeys' kills land while the campaign's
 		// rows are being started.
-		Env: []string{"BATCH_PAGE_SIZE=10"}}
+		Env: append([]string{"BATCH_PAGE_SIZE=10"}, moneyControls(t, dir)...)}
+}
+
+// moneyControls turns every money control on, set so that none refuses
+// or holds a planned payout: the run pays through the caps' locks and the
+// destination and denylist checks, as production with controls on does.
+func moneyControls(t *testing.T, dir string) []string {
+	deny := filepath.Join(dir, "denylist")
+	require.NoError(t, os.WriteFile(deny, []byte("# an address no plan draws\nTXYZ1111111111111111111111111111111\n"), 0o600))
+	return []string{
+		"CLIENT_DAILY_LIMITS=USDT=100000000,TRX=100000000",
+		"DAILY_OUTFLOW_LIMITS=USDT=100000000000,TRX=100000000000",
+		"NEW_ADDRESS_POLICY=allow",
+		"WALLET_CHANGE_COOLDOWN=1h",
+		"ADDRESS_DENYLIST_FILE=" + deny,
+	}
 }
 
 // runChaos sends the payouts with the monkeys loose, posts the campaign
