@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -78,4 +79,28 @@ func TestCampaignStoredBeforeWorkflowsIsAdopted(t *testing.T) {
 	stored, err := e.Store.GetBatch(ctx, b.ID)
 	require.NoError(t, err)
 	assert.Equal(t, store.BatchStarted, stored.State)
+}
+
+// A page reads a campaign row open, its workflow finishes, then the page
+// starts it: the start joins the closed run instead of running the
+// payout again (no second create at Heleket's door).
+func TestCampaignRowStartedAfterItsWorkflowClosedIsNotRunAgain(t *testing.T) {
+	e := testenv.New(t, testenv.Options{})
+	ctx := context.Background()
+	key := uniqueKey("closed-row")
+	p := payout.Payout{ID: batch.PayoutID(e.Installation, key, "cr-1", 0), ClientID: "cr-1", Asset: "USDT", Network: "tron",
+		Amount: decimal.RequireFromString("3"), Address: tronAddress, Origin: payout.OriginBonus,
+		Status: payout.StatusRequested, IsSubtract: true, RequestedBy: testenv.AdminName}
+	stored, _, err := e.Store.CreatePayout(ctx, p, testenv.AdminName, nil)
+	require.NoError(t, err)
+	_, err = e.Starter.Start(ctx, stored, gate.FromBatch)
+	require.NoError(t, err)
+	require.Equal(t, payout.StatusPaid, e.WaitFinal(p.ID).Status)
+
+	// The page's stale read: the row as it was before its workflow ran.
+	run, err := e.Starter.Start(ctx, stored, gate.FromBatch)
+	require.NoError(t, err)
+	require.NoError(t, run.Get(ctx, nil))
+	assert.Equal(t, 1, countWorkflows(t, e, p.ID), "one run of the payout's workflow")
+	assert.Equal(t, 1, e.Sandbox.Stats().Creates)
 }

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/workflows"
 )
@@ -92,7 +93,14 @@ func (s *Starter) Start(ctx context.Context, p payout.Payout, from string) (clie
 	if err := s.Gate.Admit(ctx, p, from); err != nil {
 		return nil, fmt.Errorf("start workflow for payout %s: %w", p.ID, err)
 	}
-	run, err := s.Client.ExecuteWorkflow(ctx, s.Options(p), workflows.PayoutWorkflowName, s.Input(p))
+	opts := s.Options(p)
+	if from == gate.FromBatch {
+		// A campaign row starts once: a page read it open, and if its
+		// workflow closed since, that run is the row's (joined below), not
+		// a reason to send its create again.
+		opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
+	}
+	run, err := s.Client.ExecuteWorkflow(ctx, opts, workflows.PayoutWorkflowName, s.Input(p))
 	var running *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &running) {
 		if err := s.checkRunning(ctx, p); err != nil {
