@@ -44,7 +44,7 @@ FUZZ_TARGETS := \
 	./heleket:FuzzClassifyResponse ./payout:FuzzParseAmount ./payout:FuzzValidAddress ./payout:FuzzParseLimits \
 	./httpapi:FuzzReadCreate ./httpapi:FuzzReadWebhookBody ./httpapi:FuzzParseListQuery ./httpapi:FuzzDecodeCursor \
 	./httpapi:FuzzDuplicateKey ./httpapi:FuzzWebhookSource ./batch:FuzzParse ./schedule:FuzzValidate \
-	./config:FuzzParseIPPrefixes ./config:FuzzParseAdminTokens
+	./config:FuzzParseIPPrefixes ./config:FuzzParseAdminTokens ./config:FuzzParseAdminTokensFile
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s), one after another
 fuzz:

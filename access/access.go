@@ -5,9 +5,11 @@
 package access
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Role is one thing a token may do. Every role may read.
@@ -136,4 +138,26 @@ type SelfApproval struct {
 
 func (e *SelfApproval) Error() string {
 	return fmt.Sprintf("the approver is never the initiator: %s requested it and so cannot approve it", e.Actor)
+}
+
+// Credential is an admin token as the API keeps it: the SHA-256 of the
+// token, never the token itself, so a memory dump or a log of the
+// configuration gives no usable token.
+type Credential struct {
+	Actor   Actor
+	Digest  [sha256.Size]byte
+	Expires time.Time // zero: never
+}
+
+// NewCredential is the credential of a token; no roles means every role.
+func NewCredential(name, token string, roles []Role, expires time.Time) Credential {
+	return Credential{Actor: NewActor(name, roles), Digest: Digest(token), Expires: expires}
+}
+
+// Digest is the SHA-256 of a token, as ADMIN_TOKENS_FILE lists it.
+func Digest(token string) [sha256.Size]byte { return sha256.Sum256([]byte(token)) }
+
+// Expired says whether the credential no longer opens anything at now.
+func (c Credential) Expired(now time.Time) bool {
+	return !c.Expires.IsZero() && !now.Before(c.Expires)
 }

@@ -1,8 +1,10 @@
 package access_test
 
 import (
+	"crypto/sha256"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -85,4 +87,13 @@ func TestParseRoles(t *testing.T) {
 		_, err := access.ParseRoles(bad)
 		assert.Error(t, err, bad)
 	}
+}
+
+func TestCredentialKeepsADigestAndExpires(t *testing.T) {
+	c := access.NewCredential("alice", "alice-token-0123456789", []access.Role{access.Approver}, time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC))
+	assert.Equal(t, sha256.Sum256([]byte("alice-token-0123456789")), c.Digest)
+	assert.Equal(t, access.Actor{Name: "alice", Roles: []access.Role{access.Approver}}, c.Actor)
+	assert.False(t, c.Expired(time.Date(2027, 2, 28, 23, 59, 59, 0, time.UTC)))
+	assert.True(t, c.Expired(time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)), "expires at the instant named")
+	assert.False(t, access.NewCredential("bob", "bob-token-0123456789", nil, time.Time{}).Expired(time.Now()), "no expiry: never")
 }

@@ -37,6 +37,9 @@ type Config struct {
 	HTTPAddr      string `envconfig:"HTTP_ADDR" default:"127.0.0.1:8080"`
 	PublicBaseURL string `envconfig:"PUBLIC_BASE_URL"`
 	AdminTokens   string `envconfig:"ADMIN_TOKENS"`
+	// AdminTokensFile lists tokens by their SHA-256, with roles and an
+	// optional expiry (config/admintokens.go).
+	AdminTokensFile string `envconfig:"ADMIN_TOKENS_FILE"`
 
 	WebhookWait    time.Duration `envconfig:"PAYOUT_WEBHOOK_WAIT" default:"5m"`
 	PollInitial    time.Duration `envconfig:"PAYOUT_POLL_INITIAL" default:"30s"`
@@ -107,7 +110,7 @@ func (c Config) check() error {
 	if _, err := c.Limits(); err != nil {
 		return err
 	}
-	if _, err := ParseAdminTokens(c.AdminTokens); err != nil {
+	if _, err := c.AdminTokenSet(); err != nil {
 		return err
 	}
 	if _, err := c.Thresholds(); err != nil {
@@ -182,26 +185,4 @@ func (c Config) Thresholds() (map[string]decimal.Decimal, error) {
 		return nil, fmt.Errorf("APPROVAL_THRESHOLDS: %w", err)
 	}
 	return m, nil
-}
-
-// ParseAdminTokens reads "name:token,name:token". Names end up in the audit
-// trail as the actor; tokens are compared in constant time by the API.
-func ParseAdminTokens(spec string) (map[string]string, error) {
-	tokens := map[string]string{}
-	for _, pair := range strings.Split(spec, ",") {
-		pair = strings.TrimSpace(pair)
-		if pair == "" {
-			continue
-		}
-		name, token, ok := strings.Cut(pair, ":")
-		name, token = strings.TrimSpace(name), strings.TrimSpace(token)
-		if !ok || name == "" || len(token) < 16 {
-			return nil, fmt.Errorf("ADMIN_TOKENS: each entry must be name:token with a token of at least 16 characters")
-		}
-		if _, dup := tokens[name]; dup {
-			return nil, fmt.Errorf("ADMIN_TOKENS: admin %q listed twice", name)
-		}
-		tokens[name] = token
-	}
-	return tokens, nil
 }

@@ -82,7 +82,7 @@ func (c Config) Secrets() []string {
 	s := []string{c.HeleketAPIKey, c.HeleketWebhookSecret, c.CodecToken}
 	if tokens, err := ParseAdminTokens(c.AdminTokens); err == nil {
 		for _, t := range tokens {
-			s = append(s, t)
+			s = append(s, t.Token)
 		}
 	}
 	for _, entry := range strings.Split(c.PayloadKeys, ",") {

@@ -1,9 +1,13 @@
 package config
 
 import (
+	"encoding/hex"
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/heleket-payouts/payouts/access"
 )
 
 func FuzzParseIPPrefixes(f *testing.F) {
@@ -49,6 +53,9 @@ func FuzzParseAdminTokens(f *testing.F) {
 		"alice:0123456789abcdef0123", "alice:0123456789abcdef0123, bob:fedcba9876543210fedc", "alice:short",
 		"alice:0123456789abcdef0123,alice:0123456789abcdef0124", ":0123456789abcdef0123", "alice",
 		"alice:0123456789:abcdef0123", " , ", "", "al ice : 0123456789abcdef0123 ",
+		"alice:0123456789abcdef0123:initiator+approver", "alice:0123456789abcdef0123:viewer,bob:fedcba9876543210fedc",
+		"alice:0123456789abcdef0123:aprover", "alice:0123456789abcdef0123:", "alice:0123456789abcdef0123:admin+admin",
+		"alice:0123456789abcdef0123:viewer:operator",
 	} {
 		f.Add(s)
 	}
@@ -61,20 +68,62 @@ func FuzzParseAdminTokens(f *testing.F) {
 			return
 		}
 		entries := make([]string, 0, len(tokens))
-		for name, token := range tokens {
-			if name == "" || len(token) < 16 || name != strings.TrimSpace(name) || token != strings.TrimSpace(token) ||
-				strings.ContainsAny(name, ":,") || strings.Contains(token, ",") {
-				t.Fatalf("accepted %q:%q", name, token)
+		for _, tok := range tokens {
+			if tok.Name == "" || len(tok.Token) < 16 || tok.Name != strings.TrimSpace(tok.Name) || tok.Token != strings.TrimSpace(tok.Token) ||
+				strings.ContainsAny(tok.Name, ":,") || strings.ContainsAny(tok.Token, ":,") || len(tok.Roles) == 0 ||
+				tok.Digest != access.Digest(tok.Token) || !tok.Expires.IsZero() {
+				t.Fatalf("accepted %+v", tok)
 			}
-			entries = append(entries, name+":"+token)
+			entries = append(entries, tok.Name+":"+tok.Token+":"+access.FormatRoles(tok.Roles))
 		}
 		again, err := ParseAdminTokens(strings.Join(entries, ","))
 		if err != nil || len(again) != len(tokens) {
 			t.Fatalf("does not round-trip: %v", err)
 		}
-		for name, token := range tokens {
-			if again[name] != token {
-				t.Fatalf("%q changed", name)
+		for i := range tokens {
+			if again[i].Name != tokens[i].Name || again[i].Token != tokens[i].Token ||
+				access.FormatRoles(again[i].Roles) != access.FormatRoles(tokens[i].Roles) {
+				t.Fatalf("%q changed", tokens[i].Name)
+			}
+		}
+	})
+}
+
+func FuzzParseAdminTokensFile(f *testing.F) {
+	digest := strings.Repeat("ab", 32)
+	for _, s := range []string{
+		"alice viewer " + digest, "# c\n\nalice admin " + digest + " 2027-03-01 # x", "alice viewer " + digest + " tomorrow",
+		"alice viewer+viewer " + digest, "alice viewer 0123456789abcdef0123", "a:b viewer " + digest, "alice viewer\t" + digest,
+		"alice viewer " + digest + "\nalice admin " + digest, "alice operator " + digest + " 2027-03-01T12:00:00+02:00",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		tokens, err := ParseAdminTokensFile(strings.NewReader(text))
+		if err != nil {
+			if !strings.Contains(err.Error(), "line ") {
+				t.Fatalf("error without its line: %v", err)
+			}
+			return
+		}
+		var lines []string
+		for _, tok := range tokens {
+			if tok.Name == "" || strings.ContainsAny(tok.Name, ":,# \t") || len(tok.Roles) == 0 || tok.Token != "" {
+				t.Fatalf("accepted %+v", tok)
+			}
+			line := tok.Name + " " + access.FormatRoles(tok.Roles) + " " + hex.EncodeToString(tok.Digest[:])
+			if !tok.Expires.IsZero() {
+				line += " " + tok.Expires.Format(time.RFC3339Nano)
+			}
+			lines = append(lines, line)
+		}
+		again, err := ParseAdminTokensFile(strings.NewReader(strings.Join(lines, "\n")))
+		if err != nil || len(again) != len(tokens) {
+			t.Fatalf("does not round-trip: %v", err)
+		}
+		for i := range tokens {
+			if again[i].Digest != tokens[i].Digest || !again[i].Expires.Equal(tokens[i].Expires) {
+				t.Fatalf("%q changed", tokens[i].Name)
 			}
 		}
 	})
