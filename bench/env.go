@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/heleket-payouts/payouts/access"
 	"github.com/heleket-payouts/payouts/activities"
 	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/heleket"
@@ -141,7 +142,7 @@ func (e *env) startAPI(ctx context.Context, _ Options) error {
 		return err
 	}
 	e.api.Handler = httpapi.New(httpapi.Deps{Service: svc, Store: e.store, HeleketAPIKey: benchKey,
-		AdminTokens: map[string]string{benchAdminName: benchToken}, Logger: quiet()})
+		AdminTokens: []access.Credential{access.NewCredential(benchAdminName, benchToken, nil, time.Time{})}, Logger: quiet()})
 	return nil
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
 
+	"github.com/heleket-payouts/payouts/access"
 	"github.com/heleket-payouts/payouts/httpapi"
 	"github.com/heleket-payouts/payouts/internal/testdb"
 	"github.com/heleket-payouts/payouts/store"
@@ -231,7 +232,7 @@ func (s *scaleEnv) startAPI(ctx context.Context, tc client.Client) error {
 		return err
 	}
 	d := httpapi.Deps{Service: svc, Store: s.store, HeleketAPIKey: benchKey,
-		AdminTokens: map[string]string{benchAdminName: benchToken}, Logger: quiet()}
+		AdminTokens: []access.Credential{access.NewCredential(benchAdminName, benchToken, nil, time.Time{})}, Logger: quiet()}
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/heleket-payouts/payouts/access"
 	"github.com/heleket-payouts/payouts/batch"
 	"github.com/heleket-payouts/payouts/internal/metricstest"
 	"github.com/heleket-payouts/payouts/internal/testenv"
@@ -81,7 +82,7 @@ func TestEveryOriginPassesThePayoutGate(t *testing.T) {
 		_, created, err := e.Store.CreatePayout(ctx, p, testenv.AdminName, map[string]any{"via": "api"})
 		require.NoError(t, err)
 		require.True(t, created)
-		tr, err := e.Service.TriggerReconciliation(ctx, "test")
+		tr, err := e.Service.TriggerReconciliation(ctx, access.NewActor(testenv.AdminName, nil))
 		require.NoError(t, err)
 		run := e.Temporal.GetWorkflow(ctx, tr.WorkflowID, "")
 		require.NoError(t, run.Get(ctx, nil))

@@ -62,7 +62,7 @@ func (s *server) createBatch(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, msg, nil)
 		return
 	}
-	created, err := s.Service.CreateBatch(r.Context(), r.Header.Get("Idempotency-Key"), rows, adminName(r.Context()))
+	created, err := s.Service.CreateBatch(r.Context(), r.Header.Get("Idempotency-Key"), rows, actor(r.Context()))
 	if created.ID != "" {
 		w.Header().Set("Location", "/payouts/batches/"+created.ID)
 	}
@@ -233,7 +233,7 @@ func (s *server) decideBatch(decision string) http.HandlerFunc {
 			return
 		}
 		id := chi.URLParam(r, "id")
-		if _, err := s.Service.DecideBatch(r.Context(), id, decision, adminName(r.Context()), reason); err != nil {
+		if _, err := s.Service.DecideBatch(r.Context(), id, decision, actor(r.Context()), reason); err != nil {
 			s.fail(w, r, "record the decision", err)
 			return
 		}

@@ -21,7 +21,7 @@ func (s *server) decide(decision string) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		p, err := s.Service.Decide(r.Context(), chi.URLParam(r, "id"), decision, adminName(r.Context()), reason)
+		p, err := s.Service.Decide(r.Context(), chi.URLParam(r, "id"), decision, actor(r.Context()), reason)
 		if err != nil {
 			s.fail(w, r, "record the decision", err)
 			return

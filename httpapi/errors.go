@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/heleket-payouts/payouts/access"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/usecase"
 )
@@ -14,6 +15,8 @@ type useCaseError struct {
 	Error  string                     `json:"error"`
 	Fields payout.FieldErrors         `json:"fields,omitempty"`
 	Rows   map[int]payout.FieldErrors `json:"rows,omitempty"`
+	// NeedRole is the role a 403 asks for.
+	NeedRole access.Role `json:"need_role,omitempty"`
 }
 
 // fail answers err. what says what was being done, for the log and for
@@ -24,8 +27,17 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, what string, err e
 		taken   *usecase.ConflictError
 		invalid *usecase.InvalidError
 		down    *usecase.UnavailableError
+		denied  *access.Forbidden
+		self    *access.SelfApproval
 	)
 	switch {
+	case errors.As(err, &denied):
+		// The use case refused before reading or writing anything.
+		s.log.WarnContext(r.Context(), "admin route refused: role missing", "admin", denied.Actor,
+			"action", denied.Action, "need_role", denied.Need, "path", r.URL.Path)
+		writeJSON(w, http.StatusForbidden, useCaseError{Error: denied.Error(), NeedRole: denied.Need})
+	case errors.As(err, &self):
+		writeError(w, http.StatusConflict, self.Error(), nil)
 	case errors.As(err, &nf):
 		writeError(w, http.StatusNotFound, nf.Error(), nil)
 	case errors.As(err, &taken):

@@ -7,11 +7,13 @@ import (
 	"net/http/httptest"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/heleket-payouts/payouts/access"
 	"github.com/heleket-payouts/payouts/httpapi"
 	"github.com/heleket-payouts/payouts/internal/apispec"
 )
@@ -54,7 +56,7 @@ func without(a, b []string) []string {
 
 func TestOpenAPIDocumentIsServedWithoutAuth(t *testing.T) {
 	srv := httptest.NewServer(httpapi.New(httpapi.Deps{
-		AdminTokens: map[string]string{"alice": "a-token-of-sixteen-chars"}, Logger: slog.New(slog.DiscardHandler),
+		AdminTokens: []access.Credential{access.NewCredential("alice", "a-token-of-sixteen-chars", nil, time.Time{})}, Logger: slog.New(slog.DiscardHandler),
 	}))
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/openapi.yaml")

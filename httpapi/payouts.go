@@ -82,7 +82,7 @@ func (s *server) createPayout(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, status, refusal)
 		return
 	}
-	created, err := s.Service.CreatePayout(r.Context(), req, adminName(r.Context()))
+	created, err := s.Service.CreatePayout(r.Context(), req, actor(r.Context()))
 	var invalid *usecase.InvalidError
 	if errors.As(err, &invalid) {
 		writeJSON(w, http.StatusUnprocessableEntity, createRefusal(invalid))

@@ -26,7 +26,7 @@ func (s *server) triggerReconciliation(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "this route takes no request body", nil)
 		return
 	}
-	t, err := s.Service.TriggerReconciliation(r.Context(), "admin:"+adminName(r.Context()))
+	t, err := s.Service.TriggerReconciliation(r.Context(), actor(r.Context()))
 	if err != nil {
 		s.fail(w, r, "start reconciliation", err)
 		return

@@ -9,10 +9,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/heleket-payouts/payouts/access"
 	"github.com/heleket-payouts/payouts/httpapi"
 )
 
@@ -59,7 +61,7 @@ func TestAdminRoutesRefuseWithoutAValidToken(t *testing.T) {
 	const token = "the-right-token-0123456789"
 	logs := &records{}
 	srv := httptest.NewServer(httpapi.New(httpapi.Deps{
-		AdminTokens: map[string]string{"alice": token}, Logger: slog.New(logs),
+		AdminTokens: []access.Credential{access.NewCredential("alice", token, nil, time.Time{})}, Logger: slog.New(logs),
 	}))
 	defer srv.Close()
 

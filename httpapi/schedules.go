@@ -58,7 +58,7 @@ func (s *server) createSchedule(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, msg, nil)
 		return
 	}
-	sc, replayed, err := s.Service.CreateSchedule(r.Context(), chi.URLParam(r, "client_id"), body, adminName(r.Context()))
+	sc, replayed, err := s.Service.CreateSchedule(r.Context(), chi.URLParam(r, "client_id"), body, actor(r.Context()))
 	if err != nil {
 		s.fail(w, r, "store the schedule", err)
 		return
@@ -107,7 +107,7 @@ func (s *server) resumeSchedule(w http.ResponseWriter, r *http.Request) { s.setP
 // setPaused pauses or resumes; either is idempotent.
 func (s *server) setPaused(w http.ResponseWriter, r *http.Request, pause bool) {
 	sc, err := s.Service.SetPaused(r.Context(), chi.URLParam(r, "client_id"), chi.URLParam(r, "schedule_id"), pause,
-		adminName(r.Context()))
+		actor(r.Context()))
 	if err != nil {
 		s.fail(w, r, "pause or resume the schedule", err)
 		return
@@ -123,7 +123,7 @@ func (s *server) decideSchedule(decision string) http.HandlerFunc {
 			return
 		}
 		sc, err := s.Service.DecideSchedule(r.Context(), chi.URLParam(r, "client_id"), chi.URLParam(r, "schedule_id"),
-			decision, adminName(r.Context()), note)
+			decision, actor(r.Context()), note)
 		if err != nil {
 			s.fail(w, r, "record the schedule decision", err)
 			return
@@ -134,7 +134,7 @@ func (s *server) decideSchedule(decision string) http.HandlerFunc {
 
 // deleteSchedule answers 204, again for a schedule already deleted.
 func (s *server) deleteSchedule(w http.ResponseWriter, r *http.Request) {
-	if err := s.Service.DeleteSchedule(r.Context(), chi.URLParam(r, "client_id"), chi.URLParam(r, "schedule_id")); err != nil {
+	if err := s.Service.DeleteSchedule(r.Context(), chi.URLParam(r, "client_id"), chi.URLParam(r, "schedule_id"), actor(r.Context())); err != nil {
 		s.fail(w, r, "delete the schedule", err)
 		return
 	}

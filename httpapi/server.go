@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/heleket-payouts/payouts/access"
 	"github.com/heleket-payouts/payouts/alert"
 	"github.com/heleket-payouts/payouts/logging"
 	"github.com/heleket-payouts/payouts/store"
@@ -25,11 +26,12 @@ const maxBody = 64 << 10
 // Deps is what the API needs from the rest of the service: the use cases,
 // and the store for reads.
 type Deps struct {
-	Service       *usecase.Service
-	Store         *store.Store
-	AdminTokens   map[string]string // name -> token
-	HeleketAPIKey string            // verifies webhook signatures
-	WebhookSecret string            // optional X-Heleket-Signature HMAC
+	Service *usecase.Service
+	Store   *store.Store
+	// AdminTokens are the admins' credentials (digests, roles, expiry).
+	AdminTokens   []access.Credential
+	HeleketAPIKey string // verifies webhook signatures
+	WebhookSecret string // optional X-Heleket-Signature HMAC
 	// WebhookGuard: source allow-list and rate limit of the webhook route.
 	WebhookGuard WebhookGuard
 	// Alerter posts operational alerts (alert.Poster); nil posts none.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/store"
+	"github.com/heleket-payouts/payouts/usecase"
 )
 
 // walletRequest is the body of PUT /clients/{client_id}/wallets. Default is
@@ -43,38 +44,21 @@ func walletViewOf(w store.Wallet) walletView {
 }
 
 // putWallet creates a client's wallet or updates its memo and default
-// flag; the wallet is identified by client, asset, network and address.
+// flag (usecase.PutWallet).
 func (s *server) putWallet(w http.ResponseWriter, r *http.Request) {
 	var body walletRequest
 	if msg, ok := decodeJSON(w, r, &body); !ok {
 		writeError(w, http.StatusBadRequest, msg, nil)
 		return
 	}
-	valid, fields := payout.ValidateWallet(payout.WalletRequest{
+	stored, err := s.Service.PutWallet(r.Context(), usecase.WalletRequest{
 		ClientID: chi.URLParam(r, "client_id"), Asset: body.Asset, Network: body.Network,
-		Address: body.Address, Memo: body.Memo, IsDefault: body.Default != nil && *body.Default,
-	})
-	if body.Default == nil {
-		if fields == nil {
-			fields = payout.FieldErrors{}
-		}
-		fields.Add("default", "is required: true makes this the client's default wallet for the asset on the network")
-	}
-	if !fields.Empty() {
-		writeError(w, http.StatusUnprocessableEntity, "invalid wallet", fields)
-		return
-	}
-	stored, err := s.Store.UpsertWallet(r.Context(), store.Wallet{
-		ClientID: valid.ClientID, Asset: valid.Asset, Network: valid.Network, Address: valid.Address,
-		Memo: valid.Memo, IsDefault: valid.IsDefault,
-	})
+		Address: body.Address, Memo: body.Memo, Default: body.Default,
+	}, actor(r.Context()))
 	if err != nil {
-		s.log.ErrorContext(r.Context(), "save wallet", "client_id", valid.ClientID, "asset", valid.Asset, "network", valid.Network, "error", err)
-		writeError(w, http.StatusInternalServerError, "could not save the wallet", nil)
+		s.fail(w, r, "save the wallet", err)
 		return
 	}
-	s.log.InfoContext(r.Context(), "wallet saved", "client_id", stored.ClientID, "asset", stored.Asset, "network", stored.Network,
-		"default", stored.IsDefault, "by", adminName(r.Context()))
 	writeJSON(w, http.StatusOK, walletViewOf(stored))
 }
 

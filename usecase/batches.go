@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/heleket-payouts/payouts/access"
 	"github.com/heleket-payouts/payouts/batch"
 	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/store"
@@ -29,7 +30,10 @@ type BatchCreated struct {
 // rows are committed and waits for them, so a crash between the two leaves
 // no stored campaign without a workflow to start it. A repeat with the same
 // rows answers the stored campaign; with other rows it is a conflict.
-func (s *Service) CreateBatch(ctx context.Context, key string, rows []batch.Row, actor string) (BatchCreated, error) {
+func (s *Service) CreateBatch(ctx context.Context, key string, rows []batch.Row, actor access.Actor) (BatchCreated, error) {
+	if err := access.Need(actor, access.Initiator, "create a campaign"); err != nil {
+		return BatchCreated{}, err
+	}
 	valid, batchErrs, rowErrs := batch.Validate(key, rows, s.gate.Policy.Limits)
 	fingerprint := batch.Fingerprint(valid)
 	if batchErrs.Empty() && len(rowErrs) == 0 {
@@ -41,7 +45,7 @@ func (s *Service) CreateBatch(ctx context.Context, key string, rows []batch.Row,
 			return s.repeatBatch(ctx, existing, fingerprint)
 		}
 	}
-	payouts, err := s.gate.BatchPayouts(ctx, key, valid, rowErrs, actor)
+	payouts, err := s.gate.BatchPayouts(ctx, key, valid, rowErrs, actor.Name)
 	if err != nil {
 		return BatchCreated{}, err
 	}
@@ -53,7 +57,7 @@ func (s *Service) CreateBatch(ctx context.Context, key string, rows []batch.Row,
 		return BatchCreated{}, &InvalidError{Message: msg, Fields: batchErrs, Rows: rowErrs}
 	}
 	b := store.Batch{ID: batch.ID(s.Installation(), key), IdempotencyKey: key, Fingerprint: fingerprint,
-		RowCount: len(payouts), RequestedBy: actor}
+		RowCount: len(payouts), RequestedBy: actor.Name}
 	if err := s.startBatchWorkflow(ctx, b, 0); err != nil {
 		return BatchCreated{ID: b.ID}, err
 	}
@@ -172,11 +176,20 @@ const (
 	BatchReject  = workflows.UpdateBatchReject
 )
 
+// batchDecisionRoles is the role each campaign decision needs.
+var batchDecisionRoles = map[string]access.Role{
+	BatchPause: access.Operator, BatchResume: access.Operator, BatchCancel: access.Operator,
+	BatchApprove: access.Approver, BatchReject: access.Approver,
+}
+
 // DecideBatch pauses, resumes or cancels a campaign through its workflow,
 // which records the decision with its audit row. Repeating the state the
 // campaign is in changes nothing; a campaign whose rows have all started
 // (or that was cancelled) refuses the others with the reason.
-func (s *Service) DecideBatch(ctx context.Context, batchID, decision, actor, reason string) (store.Batch, error) {
+func (s *Service) DecideBatch(ctx context.Context, batchID, decision string, actor access.Actor, reason string) (store.Batch, error) {
+	if err := needFor(actor, batchDecisionRoles, decision, "campaign"); err != nil {
+		return store.Batch{}, err
+	}
 	b, err := s.store.GetBatch(ctx, batchID)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Batch{}, notFound("batch")
@@ -184,13 +197,15 @@ func (s *Service) DecideBatch(ctx context.Context, batchID, decision, actor, rea
 	if err != nil {
 		return store.Batch{}, fmt.Errorf("load batch %s: %w", batchID, err)
 	}
-	if (decision == BatchApprove || decision == BatchReject) && actor == b.RequestedBy {
-		return store.Batch{}, conflict("the campaign's approver is never its initiator: " + actor + " uploaded it")
+	if decision == BatchApprove || decision == BatchReject {
+		if err := access.NotInitiator(actor, b.RequestedBy); err != nil {
+			return store.Batch{}, err
+		}
 	}
-	if err := s.sendBatchDecision(ctx, b, decision, workflows.BatchDecision{Actor: actor, Reason: reason}); err != nil {
+	if err := s.sendBatchDecision(ctx, b, decision, workflows.BatchDecision{Actor: actor.Name, Reason: reason}); err != nil {
 		return store.Batch{}, err
 	}
-	s.log.InfoContext(ctx, "campaign decision", "batch_id", batchID, "decision", decision, "actor", actor)
+	s.log.InfoContext(ctx, "campaign decision", "batch_id", batchID, "decision", decision, "actor", actor.Name)
 	return s.store.GetBatch(ctx, batchID)
 }
 

@@ -3,6 +3,7 @@ package usecase
 import (
 	"errors"
 
+	"github.com/heleket-payouts/payouts/access"
 	"github.com/heleket-payouts/payouts/payout"
 )
 
@@ -56,4 +57,15 @@ func invalid(msg string, fields payout.FieldErrors) error {
 func IsNotFound(err error) bool {
 	var nf *NotFoundError
 	return errors.As(err, &nf)
+}
+
+// needFor checks the role a decision needs; a decision no table lists is
+// left to the use case to refuse, and needs an admin meanwhile so an
+// unlisted decision is never open to everyone.
+func needFor(a access.Actor, roles map[string]access.Role, decision, what string) error {
+	role, ok := roles[decision]
+	if !ok {
+		role = access.Admin
+	}
+	return access.Need(a, role, decision+" a "+what)
 }

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/heleket-payouts/payouts/access"
 	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/starter"
@@ -26,12 +27,15 @@ type Created struct {
 // CreatePayout makes a payout through the gate, stores it with its audit
 // row, and starts its workflow. Both steps are idempotent: a client that
 // retries after any failure converges on the same payout and workflow.
-func (s *Service) CreatePayout(ctx context.Context, req payout.Request, actor string) (Created, error) {
+func (s *Service) CreatePayout(ctx context.Context, req payout.Request, actor access.Actor) (Created, error) {
+	if err := access.Need(actor, access.Initiator, "create a payout"); err != nil {
+		return Created{}, err
+	}
 	v, refusal := s.gate.Validate(req)
 	if refusal != nil {
 		return Created{}, invalid(refusal.Message, refusal.Fields)
 	}
-	p, err := s.gate.APIPayout(ctx, v, actor)
+	p, err := s.gate.APIPayout(ctx, v, actor.Name)
 	var refused *gate.Refusal
 	if errors.As(err, &refused) {
 		return Created{}, invalid(refused.Message, refused.Fields)
@@ -91,11 +95,20 @@ const (
 // decisionTimeout bounds waiting for the workflow to record a decision.
 const decisionTimeout = 30 * time.Second
 
+// decisionRoles is the role each payout decision needs.
+var decisionRoles = map[string]access.Role{
+	DecideApprove: access.Approver, DecideReject: access.Approver, DecideCancel: access.Operator,
+}
+
 // Decide sends an admin decision (approve, reject, cancel) to the payout's
-// workflow as a Temporal Update. The workflow's validator refuses what is
-// no longer possible (self-approval, cancel after submission), and then
-// nothing is written: that refusal is a conflict with its reason.
-func (s *Service) Decide(ctx context.Context, payoutID, decision, actor, reason string) (payout.Payout, error) {
+// workflow as a Temporal Update. The approver is never the payout's
+// initiator; the workflow's validator refuses what is no longer possible
+// (cancel after submission), and then nothing is written: that refusal is
+// a conflict with its reason.
+func (s *Service) Decide(ctx context.Context, payoutID, decision string, actor access.Actor, reason string) (payout.Payout, error) {
+	if err := needFor(actor, decisionRoles, decision, "payout"); err != nil {
+		return payout.Payout{}, err
+	}
 	p, err := s.store.GetPayout(ctx, payoutID)
 	if errors.Is(err, store.ErrNotFound) {
 		return payout.Payout{}, notFound("payout")
@@ -106,10 +119,15 @@ func (s *Service) Decide(ctx context.Context, payoutID, decision, actor, reason 
 	if p.Status.Final() {
 		return payout.Payout{}, conflict("payout is already " + string(p.Status))
 	}
-	if err := s.sendDecision(ctx, p.ID, decision, workflows.Decision{Actor: actor, Reason: reason}); err != nil {
+	if decision == DecideApprove {
+		if err := access.NotInitiator(actor, p.RequestedBy); err != nil {
+			return payout.Payout{}, err
+		}
+	}
+	if err := s.sendDecision(ctx, p.ID, decision, workflows.Decision{Actor: actor.Name, Reason: reason}); err != nil {
 		return payout.Payout{}, err
 	}
-	s.log.InfoContext(ctx, "decision recorded", "payout_id", p.ID, "update", decision, "actor", actor)
+	s.log.InfoContext(ctx, "decision recorded", "payout_id", p.ID, "update", decision, "actor", actor.Name)
 	stored, err := s.store.GetPayout(ctx, p.ID)
 	if err != nil {
 		return payout.Payout{}, errors.Join(errors.New("decision recorded, but the payout could not be reloaded"), err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/heleket-payouts/payouts/access"
 	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/schedule"
@@ -37,12 +38,15 @@ type Schedule struct {
 // CreateSchedule checks the definition, stores it and creates its Temporal
 // schedule. A repeat with the same terms answers the stored schedule
 // (Replayed); other terms under the same name are a conflict.
-func (s *Service) CreateSchedule(ctx context.Context, clientID string, req schedule.Request, actor string) (Schedule, bool, error) {
+func (s *Service) CreateSchedule(ctx context.Context, clientID string, req schedule.Request, actor access.Actor) (Schedule, bool, error) {
+	if err := access.Need(actor, access.Initiator, "create a schedule"); err != nil {
+		return Schedule{}, false, err
+	}
 	def, spec, fields := schedule.Validate(clientID, req, s.gate.Policy.Limits)
 	if !fields.Empty() {
 		return Schedule{}, false, invalid("invalid payout schedule", fields)
 	}
-	row, err := s.scheduleRow(ctx, def, actor)
+	row, err := s.scheduleRow(ctx, def, actor.Name)
 	if err != nil {
 		return Schedule{}, false, err
 	}
@@ -57,7 +61,7 @@ func (s *Service) CreateSchedule(ctx context.Context, clientID string, req sched
 		}
 	}
 	if created && stored.ApprovalState == store.ScheduleApprovalAwaiting {
-		if err := s.store.ScheduleEvent(ctx, stored.ID, "awaiting_approval", actor,
+		if err := s.store.ScheduleEvent(ctx, stored.ID, "awaiting_approval", actor.Name,
 			map[string]any{"reason": stored.ApprovalReason}); err != nil {
 			return Schedule{}, false, err
 		}
@@ -208,7 +212,14 @@ func (s *Service) GetSchedule(ctx context.Context, clientID, id string) (Schedul
 }
 
 // SetPaused pauses or resumes a schedule; either is idempotent in Temporal.
-func (s *Service) SetPaused(ctx context.Context, clientID, id string, pause bool, actor string) (Schedule, error) {
+func (s *Service) SetPaused(ctx context.Context, clientID, id string, pause bool, actor access.Actor) (Schedule, error) {
+	action := "resume a schedule"
+	if pause {
+		action = "pause a schedule"
+	}
+	if err := access.Need(actor, access.Operator, action); err != nil {
+		return Schedule{}, err
+	}
 	sc, err := s.clientSchedule(ctx, clientID, id, false)
 	if err != nil {
 		return Schedule{}, err
@@ -219,9 +230,9 @@ func (s *Service) SetPaused(ctx context.Context, clientID, id string, pause bool
 	}
 	h := s.temporal.ScheduleClient().GetHandle(ctx, sc.ID)
 	if pause {
-		err = h.Pause(ctx, client.SchedulePauseOptions{Note: "paused by " + actor})
+		err = h.Pause(ctx, client.SchedulePauseOptions{Note: "paused by " + actor.Name})
 	} else {
-		err = h.Unpause(ctx, client.ScheduleUnpauseOptions{Note: "resumed by " + actor})
+		err = h.Unpause(ctx, client.ScheduleUnpauseOptions{Note: "resumed by " + actor.Name})
 	}
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
@@ -230,14 +241,17 @@ func (s *Service) SetPaused(ctx context.Context, clientID, id string, pause bool
 	if err != nil {
 		return Schedule{}, unavailable("could not reach Temporal; retry", err)
 	}
-	s.log.InfoContext(ctx, "payout schedule paused or resumed", "schedule_id", sc.ID, "paused", pause, "actor", actor)
+	s.log.InfoContext(ctx, "payout schedule paused or resumed", "schedule_id", sc.ID, "paused", pause, "actor", actor.Name)
 	return s.describe(ctx, sc)
 }
 
 // DeleteSchedule marks the definition deleted first, so a run that is due
 // meanwhile pays nothing, then deletes the Temporal schedule. Deleting a
 // deleted schedule succeeds again.
-func (s *Service) DeleteSchedule(ctx context.Context, clientID, id string) error {
+func (s *Service) DeleteSchedule(ctx context.Context, clientID, id string, actor access.Actor) error {
+	if err := access.Need(actor, access.Operator, "delete a schedule"); err != nil {
+		return err
+	}
 	sc, err := s.clientSchedule(ctx, clientID, id, true)
 	if err != nil {
 		return err
@@ -250,7 +264,7 @@ func (s *Service) DeleteSchedule(ctx context.Context, clientID, id string) error
 	if err != nil && !errors.As(err, &nf) {
 		return unavailable("schedule disabled but not yet removed from Temporal; repeat the request", err)
 	}
-	s.log.InfoContext(ctx, "payout schedule deleted", "schedule_id", sc.ID)
+	s.log.InfoContext(ctx, "payout schedule deleted", "schedule_id", sc.ID, "actor", actor.Name)
 	return nil
 }
 
@@ -307,37 +321,43 @@ const (
 	ScheduleReject  = "reject"
 )
 
+// scheduleDecisionRoles is the role each schedule decision needs.
+var scheduleDecisionRoles = map[string]access.Role{ScheduleApprove: access.Approver, ScheduleReject: access.Approver}
+
 // DecideSchedule approves or rejects a schedule awaiting approval. The
 // approver is never its creator. Approval records the decision with its
 // audit row and then resumes the Temporal schedule; a rejected schedule
 // stays paused and never runs. Repeating the decision taken changes
 // nothing.
-func (s *Service) DecideSchedule(ctx context.Context, clientID, id, decision, actor, note string) (Schedule, error) {
+func (s *Service) DecideSchedule(ctx context.Context, clientID, id, decision string, actor access.Actor, note string) (Schedule, error) {
+	if err := needFor(actor, scheduleDecisionRoles, decision, "schedule"); err != nil {
+		return Schedule{}, err
+	}
 	sc, err := s.clientSchedule(ctx, clientID, id, false)
 	if err != nil {
 		return Schedule{}, err
 	}
-	if actor == sc.CreatedBy {
-		return Schedule{}, conflict("the schedule's approver is never its creator: " + actor + " created it")
+	if err := access.NotInitiator(actor, sc.CreatedBy); err != nil {
+		return Schedule{}, err
 	}
 	to := store.ScheduleApprovalApproved
 	if decision == ScheduleReject {
 		to = store.ScheduleApprovalRejected
 	}
-	if _, err := s.store.DecideSchedule(ctx, sc.ID, to, actor, note); errors.Is(err, store.ErrScheduleDecided) {
+	if _, err := s.store.DecideSchedule(ctx, sc.ID, to, actor.Name, note); errors.Is(err, store.ErrScheduleDecided) {
 		return Schedule{}, conflict(err.Error())
 	} else if err != nil {
 		return Schedule{}, err
 	}
 	if to == store.ScheduleApprovalApproved {
-		err := s.temporal.ScheduleClient().GetHandle(ctx, sc.ID).Unpause(ctx, client.ScheduleUnpauseOptions{Note: "approved by " + actor})
+		err := s.temporal.ScheduleClient().GetHandle(ctx, sc.ID).Unpause(ctx, client.ScheduleUnpauseOptions{Note: "approved by " + actor.Name})
 		if err != nil {
 			// Recorded approved: a resume (POST …/resume) or this request
 			// again starts it.
 			return Schedule{}, unavailable("approval recorded but the schedule is not running yet; repeat the request", err)
 		}
 	}
-	s.log.InfoContext(ctx, "payout schedule decided", "schedule_id", sc.ID, "decision", decision, "actor", actor)
+	s.log.InfoContext(ctx, "payout schedule decided", "schedule_id", sc.ID, "decision", decision, "actor", actor.Name)
 	sc, err = s.clientSchedule(ctx, clientID, id, false)
 	if err != nil {
 		return Schedule{}, err

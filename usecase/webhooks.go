@@ -7,6 +7,7 @@ import (
 
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/heleket-payouts/payouts/access"
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/starter"
@@ -100,11 +101,15 @@ type Triggered = starter.Triggered
 
 // TriggerReconciliation runs reconciliation now, or joins the run in
 // progress: triggering twice never makes two runs work at once.
-func (s *Service) TriggerReconciliation(ctx context.Context, by string) (Triggered, error) {
-	t, err := s.recon.Trigger(ctx, by)
+// The run is recorded as triggered by "admin:<name>".
+func (s *Service) TriggerReconciliation(ctx context.Context, actor access.Actor) (Triggered, error) {
+	if err := access.Need(actor, access.Operator, "trigger reconciliation"); err != nil {
+		return Triggered{}, err
+	}
+	t, err := s.recon.Trigger(ctx, "admin:"+actor.Name)
 	if err != nil {
 		return Triggered{}, unavailable("could not start reconciliation; retry", err)
 	}
-	s.log.InfoContext(ctx, "reconciliation triggered", "run_id", t.RunID, "workflow_id", t.WorkflowID, "joined", t.Joined)
+	s.log.InfoContext(ctx, "reconciliation triggered", "run_id", t.RunID, "workflow_id", t.WorkflowID, "joined", t.Joined, "actor", actor.Name)
 	return t, nil
 }

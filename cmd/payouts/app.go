@@ -106,12 +106,17 @@ func newService(cfg config.Config, st *store.Store, tc client.Client, log *slog.
 
 // newAPI builds the HTTP handler from the configuration.
 func newAPI(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logger) (http.Handler, error) {
-	tokens, err := config.ParseAdminTokens(cfg.AdminTokens)
+	tokens, err := cfg.AdminTokenSet()
 	if err != nil {
 		return nil, err
 	}
 	if len(tokens) == 0 {
-		log.Warn("ADMIN_TOKENS is empty: every admin route will answer 401")
+		log.Warn("ADMIN_TOKENS and ADMIN_TOKENS_FILE are empty: every admin route will answer 401")
+	}
+	for _, t := range tokens {
+		if t.Credential().Expired(time.Now()) {
+			log.Warn("admin token expired: its requests answer 401", "admin", t.Name, "source", t.Source, "expired_at", t.Expires)
+		}
 	}
 	guard, err := webhookGuard(cfg)
 	if err != nil {
@@ -126,7 +131,7 @@ func newAPI(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logg
 		return nil, err
 	}
 	api := httpapi.New(httpapi.Deps{
-		Service: svc, Store: st, AdminTokens: tokens,
+		Service: svc, Store: st, AdminTokens: config.Credentials(tokens),
 		HeleketAPIKey: cfg.HeleketAPIKey, WebhookSecret: cfg.HeleketWebhookSecret,
 		WebhookGuard: guard, Alerter: alerts, Logger: log,
 	})

@@ -6,15 +6,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"time"
 
+	"github.com/heleket-payouts/payouts/access"
 	"github.com/heleket-payouts/payouts/config"
 	"github.com/heleket-payouts/payouts/heleket/sandbox"
 	"github.com/heleket-payouts/payouts/internal/devtemporal"
@@ -152,10 +151,13 @@ func devStateDir() (string, error) {
 
 func printBanner(cfg config.Config, uiURL string) {
 	tokens, _ := config.ParseAdminTokens(cfg.AdminTokens) // validated by config.Load
-	names := slices.Sorted(maps.Keys(tokens))
-	token := tokens["admin"]
-	if token == "" && len(names) > 0 {
-		token = tokens[names[0]]
+	// The banner's curl needs a token that may create a payout: "admin"'s,
+	// else the first that can.
+	token := ""
+	for _, t := range tokens {
+		if t.Credential().Actor.Can(access.Initiator) && (token == "" || t.Name == "admin") {
+			token = t.Token
+		}
 	}
 	fmt.Printf(`
 payouts dev is up

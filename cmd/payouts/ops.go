@@ -3,10 +3,8 @@ package main
 import (
 	"fmt"
 	"log/slog"
-	"maps"
 	"net/http"
 	"os"
-	"slices"
 
 	"go.temporal.io/sdk/client"
 
@@ -46,9 +44,11 @@ func withOpsClientOptions(opts *client.Options, cfg config.Config) error {
 }
 
 // withOps serves /metrics and, with the codec on, /codec/ next to the API.
-// Admin tokens work as codec bearer tokens (for the CLI's --codec-auth);
-// CODEC_TOKEN also works as the path segment the Temporal UI uses.
-func withOps(cfg config.Config, api http.Handler, adminTokens map[string]string) (http.Handler, error) {
+// ADMIN_TOKENS tokens work as codec bearer tokens (for the CLI's
+// --codec-auth); ADMIN_TOKENS_FILE holds only digests, so its tokens do
+// not (the codec compares tokens). CODEC_TOKEN also works as the path
+// segment the Temporal UI uses.
+func withOps(cfg config.Config, api http.Handler, adminTokens []config.AdminToken) (http.Handler, error) {
 	c, err := cfg.Codec()
 	if err != nil {
 		return nil, err
@@ -56,7 +56,12 @@ func withOps(cfg config.Config, api http.Handler, adminTokens map[string]string)
 	if c == nil {
 		return httpapi.WithOps(api, nil), nil
 	}
-	tokens := slices.Collect(maps.Values(adminTokens))
+	var tokens []string
+	for _, t := range adminTokens {
+		if t.Token != "" {
+			tokens = append(tokens, t.Token)
+		}
+	}
 	if cfg.CodecToken != "" {
 		tokens = append(tokens, cfg.CodecToken)
 	}

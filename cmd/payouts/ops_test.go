@@ -69,7 +69,7 @@ func TestWithOpsMountsTheCodecOnlyWhenKeysAreSet(t *testing.T) {
 
 	cfg := config.Config{TemporalUIAddr: "127.0.0.1:8233"}
 	require.NoError(t, devCodec(&cfg, t.TempDir()))
-	on, err := withOps(cfg, api, map[string]string{"alice": "alice-token-0123456789"})
+	on, err := withOps(cfg, api, []config.AdminToken{{Name: "alice", Token: "alice-token-0123456789"}})
 	require.NoError(t, err)
 	srv2 := httptest.NewServer(on)
 	defer srv2.Close()

@@ -136,7 +136,11 @@ func startDevStack(t *testing.T) *devStack {
 	require.NoError(t, err, "payouts dev keeps its admin tokens in .dev/")
 	parsed, err := config.ParseAdminTokens(strings.TrimSpace(string(tokens)))
 	require.NoError(t, err)
-	s.token = parsed["admin"]
+	for _, tok := range parsed {
+		if tok.Name == "admin" {
+			s.token = tok.Token
+		}
+	}
 	require.NotEmpty(t, s.token, "the banner's token is the admin one")
 	s.writeBinPayouts(t)
 	return s

@@ -24,6 +24,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/heleket-payouts/payouts/access"
 	"github.com/heleket-payouts/payouts/activities"
 	"github.com/heleket-payouts/payouts/codec"
 	"github.com/heleket-payouts/payouts/gate"
@@ -104,6 +105,10 @@ type Options struct {
 	// WebhookGuard sets the webhook route's allow-list and rate limit
 	// (none by default).
 	WebhookGuard httpapi.WebhookGuard
+	// AdminTokens are credentials besides AdminName's and SecondAdmin's
+	// (which have every role): tokens with given roles or an expiry, e.g.
+	// from config.ParseAdminTokens or an admin tokens file.
+	AdminTokens []access.Credential
 }
 
 // Env is one running product.
@@ -169,8 +174,10 @@ func New(t *testing.T, opts Options) *Env {
 	e.Acts.Logger, e.Acts.Alerts = e.log, e.Rec.Alerts
 	e.API = httptest.NewUnstartedServer(withOps(opts, httpapi.New(httpapi.Deps{
 		Service: e.Service, Store: e.Store,
-		AdminTokens: map[string]string{AdminName: AdminToken, SecondAdmin: SecondAdminToken}, HeleketAPIKey: APIKey,
-		WebhookGuard: opts.WebhookGuard, Logger: e.log,
+		AdminTokens: append([]access.Credential{access.NewCredential(AdminName, AdminToken, nil, time.Time{}),
+			access.NewCredential(SecondAdmin, SecondAdminToken, nil, time.Time{})}, opts.AdminTokens...),
+		HeleketAPIKey: APIKey,
+		WebhookGuard:  opts.WebhookGuard, Logger: e.log,
 	})))
 	e.API.Listener.Close()
 	e.API.Listener = listener
