@@ -33,9 +33,10 @@ var commands = map[string]command{
 	"stuck":              {runStuck, "list running payouts in a non-final status for too long, with Temporal UI links"},
 	"healthcheck":        {runHealthcheck, "probe a health URL (for container health checks)"},
 	"bench":              {runBench, "measure payouts against the engine's ceiling (see docs/PERFORMANCE.md)"},
+	"admin-token":        {runAdminToken, "make a new admin token and print the ADMIN_TOKENS_FILE line that grants it"},
 }
 
-var order = []string{"dev", "api", "worker", "migrate", "sandbox", "reconcile", "reconcile-schedule", "stuck", "healthcheck", "bench"}
+var order = []string{"dev", "api", "worker", "migrate", "sandbox", "reconcile", "reconcile-schedule", "stuck", "healthcheck", "bench", "admin-token"}
 
 func main() {
 	var name string
