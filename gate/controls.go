@@ -81,6 +81,7 @@ func (g *Gate) Make(ctx context.Context, p payout.Payout, from, actor string, de
 		ClientTotal: has(g.Policy.ClientDailyLimits, p.Asset) || (!preApproved && has(g.Policy.ApprovalThresholds, p.Asset)),
 		AllTotal:    has(g.Policy.DailyOutflowLimits, p.Asset),
 		Destination: true,
+		PaidBefore:  g.newAddressRule(),
 		Decide: func(p payout.Payout, f store.Facts) (payout.Payout, error) {
 			return g.decide(p, f, from, preApproved)
 		},
@@ -221,6 +222,12 @@ func (g *Gate) denied(address, from string) *Refusal {
 	return addressRefusal(RefusedDenylist, "address "+payout.MaskAddress(address)+" is on the address denylist")
 }
 
+// newAddressRule says whether "paid to before" matters: only when new
+// addresses are held or refused.
+func (g *Gate) newAddressRule() bool {
+	return g.Policy.NewAddressPolicy == NewAddressApprove || g.Policy.NewAddressPolicy == NewAddressRefuse
+}
+
 func has(m map[string]decimal.Decimal, asset string) bool {
 	_, ok := m[asset]
 	return ok
@@ -278,6 +285,7 @@ func (g *Gate) MakeBatch(ctx context.Context, b store.Batch, payouts []payout.Pa
 		ClientTotal: len(g.Policy.ClientDailyLimits) > 0 || len(g.Policy.ApprovalThresholds) > 0,
 		AllTotal:    len(g.Policy.DailyOutflowLimits) > 0,
 		Destination: true,
+		PaidBefore:  g.newAddressRule(),
 		Decide:      g.decideBatch,
 	}
 	return g.Payouts.CreateBatchChecked(ctx, b, payouts, c)

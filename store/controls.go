@@ -47,7 +47,8 @@ type Facts struct {
 type Check struct {
 	ClientTotal bool // lock and read the client's 24 h total
 	AllTotal    bool // lock and read every client's 24 h total
-	Destination bool // read what is known of the address
+	Destination bool // read what is known of the address: its wallet
+	PaidBefore  bool // and whether the client was paid there (the new-address rule)
 	// Decide returns the payout to store (its status and waiting_for set)
 	// or an error that refuses it: nothing is stored then.
 	Decide func(p payout.Payout, f Facts) (payout.Payout, error)
@@ -191,7 +192,7 @@ func readFacts(ctx context.Context, tx pgx.Tx, c Check, p payout.Payout) (Facts,
 		}
 	}
 	if c.Destination {
-		if f.Destination, err = readDestination(ctx, tx, p); err != nil {
+		if f.Destination, err = readDestination(ctx, tx, p, c.PaidBefore); err != nil {
 			return Facts{}, err
 		}
 	}
@@ -208,7 +209,7 @@ func sumOutflow(ctx context.Context, tx pgx.Tx, where string, args ...any) (deci
 	return parseNumeric("total", total)
 }
 
-func readDestination(ctx context.Context, tx pgx.Tx, p payout.Payout) (Destination, error) {
+func readDestination(ctx context.Context, tx pgx.Tx, p payout.Payout, paidBefore bool) (Destination, error) {
 	var d Destination
 	w, err := scanWallet(tx.QueryRow(ctx, `SELECT `+walletColumns+` FROM client_wallets
 		WHERE client_id = $1 AND asset = $2 AND network = $3 AND address = $4`, p.ClientID, p.Asset, p.Network, p.Address))
@@ -217,6 +218,9 @@ func readDestination(ctx context.Context, tx pgx.Tx, p payout.Payout) (Destinati
 		d.Wallet = &w
 	case !errors.Is(err, ErrNotFound):
 		return Destination{}, fmt.Errorf("wallet of client %s at the address: %w", p.ClientID, err)
+	}
+	if !paidBefore {
+		return d, nil
 	}
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM payouts
 		WHERE client_id = $1 AND asset = $2 AND network = $3 AND address = $4 AND status = 'paid')`,
@@ -239,8 +243,8 @@ type BatchFacts struct {
 // BatchCheck decides a campaign inside the transaction that stores it.
 // Decide may change rows' statuses and the batch's state, or refuse it.
 type BatchCheck struct {
-	ClientTotal, AllTotal, Destination bool
-	Decide                             func(b Batch, rows []payout.Payout, f BatchFacts) (Batch, []payout.Payout, error)
+	ClientTotal, AllTotal, Destination, PaidBefore bool
+	Decide                                         func(b Batch, rows []payout.Payout, f BatchFacts) (Batch, []payout.Payout, error)
 }
 
 func batchKeys(rows []payout.Payout) []outflowKey {
@@ -302,7 +306,7 @@ func readBatchFacts(ctx context.Context, tx pgx.Tx, c BatchCheck, rows []payout.
 	}
 	if c.Destination {
 		var err error
-		if f.Destinations, err = readDestinations(ctx, tx, rows); err != nil {
+		if f.Destinations, err = readDestinations(ctx, tx, rows, c.PaidBefore); err != nil {
 			return BatchFacts{}, err
 		}
 	}
@@ -311,7 +315,7 @@ func readBatchFacts(ctx context.Context, tx pgx.Tx, c BatchCheck, rows []payout.
 
 // readDestinations is readDestination for every row in one query: a
 // campaign of 100,000 rows cannot afford two round trips per row.
-func readDestinations(ctx context.Context, tx pgx.Tx, rows []payout.Payout) ([]Destination, error) {
+func readDestinations(ctx context.Context, tx pgx.Tx, rows []payout.Payout, paidBefore bool) ([]Destination, error) {
 	n := len(rows)
 	clients, assets, networks, addresses := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	for i, p := range rows {
@@ -319,11 +323,11 @@ func readDestinations(ctx context.Context, tx pgx.Tx, rows []payout.Payout) ([]D
 	}
 	r, err := tx.Query(ctx, `
 		SELECT k.ord, w.client_id IS NOT NULL, `+walletColumnsOf("w")+`,
-			EXISTS (SELECT 1 FROM payouts p WHERE p.client_id = k.client_id AND p.asset = k.asset
+			$5 AND EXISTS (SELECT 1 FROM payouts p WHERE p.client_id = k.client_id AND p.asset = k.asset
 				AND p.network = k.network AND p.address = k.address AND p.status = 'paid')
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS k(client_id, asset, network, address, ord)
 			LEFT JOIN client_wallets w ON (w.client_id, w.asset, w.network, w.address) = (k.client_id, k.asset, k.network, k.address)
-		ORDER BY k.ord`, clients, assets, networks, addresses)
+		ORDER BY k.ord`, clients, assets, networks, addresses, paidBefore)
 	if err != nil {
 		return nil, fmt.Errorf("destinations of the rows: %w", err)
 	}

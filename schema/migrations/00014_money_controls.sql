@@ -5,10 +5,14 @@
 ALTER TABLE payouts ADD COLUMN waiting_for jsonb;
 
 -- Rolling 24-hour totals, read inside the transaction that creates a
--- payout: a client's in one asset, and everyone's in one asset. Covering,
--- so a sum reads the index only.
-CREATE INDEX payouts_client_outflow_idx ON payouts (client_id, asset, created_at) INCLUDE (amount, status);
-CREATE INDEX payouts_asset_outflow_idx ON payouts (asset, created_at) INCLUDE (amount, status);
+-- payout: a client's in one asset, and everyone's in one asset. The list's
+-- client and asset indexes become covering for them rather than gaining
+-- twins: every payout of a 100,000-row campaign enters each index, so a
+-- new one costs every insert (about 0.4 s per 100,000 rows each).
+DROP INDEX payouts_client_created_idx;
+CREATE INDEX payouts_client_created_idx ON payouts (client_id, created_at DESC, id DESC) INCLUDE (asset, amount, status);
+DROP INDEX payouts_asset_created_idx;
+CREATE INDEX payouts_asset_created_idx ON payouts (asset, created_at DESC, id DESC) INCLUDE (amount, status);
 -- "Paid to before": a destination a client has already received money at.
 CREATE INDEX payouts_paid_destination_idx ON payouts (client_id, asset, network, address) WHERE status = 'paid';
 
@@ -71,6 +75,8 @@ ALTER TABLE payout_batches DROP CONSTRAINT payout_batches_state_check;
 ALTER TABLE payout_batches ADD CONSTRAINT payout_batches_state_check
     CHECK (state IN ('starting', 'paused', 'cancelled', 'started'));
 DROP INDEX payouts_paid_destination_idx;
-DROP INDEX payouts_asset_outflow_idx;
-DROP INDEX payouts_client_outflow_idx;
+DROP INDEX payouts_asset_created_idx;
+CREATE INDEX payouts_asset_created_idx ON payouts (asset, created_at DESC, id DESC);
+DROP INDEX payouts_client_created_idx;
+CREATE INDEX payouts_client_created_idx ON payouts (client_id, created_at DESC, id DESC);
 ALTER TABLE payouts DROP COLUMN waiting_for;
