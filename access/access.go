@@ -137,7 +137,7 @@ type SelfApproval struct {
 }
 
 func (e *SelfApproval) Error() string {
-	return fmt.Sprintf("the approver is never the initiator: %s requested it and so cannot approve it", e.Actor)
+	return fmt.Sprintf("the approver is never its initiator: %s initiated it, so %s cannot approve it", e.Actor, e.Actor)
 }
 
 // Credential is an admin token as the API keeps it: the SHA-256 of the

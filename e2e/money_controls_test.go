@@ -277,7 +277,7 @@ func TestScheduleOverTheThresholdWaitsBeforeItsFirstRun(t *testing.T) {
 	resumed.Body.Close()
 	self := e.Do(http.MethodPost, path+"/approve", nil, nil)
 	assert.Equal(t, http.StatusConflict, self.StatusCode)
-	assert.Contains(t, testenv.Decode[errorJSON](e, self).Error, "never its creator")
+	assert.Contains(t, testenv.Decode[errorJSON](e, self).Error, "never its initiator")
 
 	approved := e.Do(http.MethodPost, path+"/approve", []byte(`{"reason":"payroll"}`),
 		map[string]string{"Authorization": "Bearer " + testenv.SecondAdminToken})
