@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/heleket-payouts/payouts/access"
 	"github.com/heleket-payouts/payouts/config"
 )
 
@@ -86,7 +87,11 @@ func TestDevKeepsItsTokensAcrossRestarts(t *testing.T) {
 	require.NoError(t, devSecrets(&second, dir))
 	tokens, err := config.ParseAdminTokens(first.AdminTokens)
 	require.NoError(t, err)
-	assert.Contains(t, tokens, "admin")
+	require.NotEmpty(t, tokens)
+	for _, tok := range tokens {
+		assert.Equal(t, []access.Role{access.Admin}, tok.Roles, "the dev tokens (%s) have every role", tok.Name)
+	}
+	assert.Equal(t, "admin", tokens[0].Name)
 	assert.Equal(t, first.AdminTokens, second.AdminTokens, "a saved curl keeps working after a restart")
 	assert.Equal(t, first.CodecToken, second.CodecToken, "the UI's codec endpoint survives a restart")
 	for _, name := range []string{devAdminTokensFile, devCodecTokenFile} {
