@@ -298,3 +298,51 @@ func TestScheduleOverTheThresholdWaitsBeforeItsFirstRun(t *testing.T) {
 	assert.Equal(t, "approved", events[1].Action)
 	assert.Equal(t, testenv.SecondAdmin, events[1].Actor)
 }
+
+// A wallet added under WALLET_CHANGE_COOLDOWN holds the payouts to it
+// until a second admin approves it; a disabled wallet is no default and is
+// never paid; each change is in the wallet's audit trail.
+func TestWalletCooldownApprovalAndDisable(t *testing.T) {
+	e := testenv.New(t, testenv.Options{Controls: gate.Policy{WalletCooldown: time.Hour}})
+	client := uniqueKey("cooldown")
+	put := e.Do(http.MethodPut, "/clients/"+client+"/wallets",
+		[]byte(`{"asset":"USDT","network":"tron","address":"`+tronAddress+`","default":true}`), nil)
+	require.Equal(t, http.StatusOK, put.StatusCode)
+	put.Body.Close()
+	held := accepted(t, e, client, "to-new-wallet", []byte(`{"asset":"USDT","network":"tron","amount":"5"}`))
+	require.Equal(t, "awaiting_approval", held.Status, "the default wallet is inside its cooldown")
+	got := testenv.Decode[heldJSON](e, e.Do(http.MethodGet, "/payouts/"+held.ID, nil, nil))
+	require.NotNil(t, got.WaitingFor)
+	assert.Equal(t, payout.WaitDestination, got.WaitingFor.Kind)
+	assert.Contains(t, got.WaitingFor.Reason, "WALLET_CHANGE_COOLDOWN")
+
+	at := []byte(`{"asset":"USDT","network":"tron","address":"` + tronAddress + `"}`)
+	self := e.Do(http.MethodPost, "/clients/"+client+"/wallets/approve", at, nil)
+	assert.Equal(t, http.StatusConflict, self.StatusCode, "the admin who added it cannot release it")
+	self.Body.Close()
+	approve := e.Do(http.MethodPost, "/clients/"+client+"/wallets/approve", at,
+		map[string]string{"Authorization": "Bearer " + testenv.SecondAdminToken})
+	require.Equal(t, http.StatusOK, approve.StatusCode)
+	approve.Body.Close()
+	released := accepted(t, e, client, "after-approval", []byte(`{"asset":"USDT","network":"tron","amount":"5"}`))
+	assert.Equal(t, "requested", released.Status)
+	assert.Equal(t, payout.StatusPaid, e.WaitFinal(released.ID).Status)
+
+	disable := e.Do(http.MethodPost, "/clients/"+client+"/wallets/disable", at, nil)
+	require.Equal(t, http.StatusOK, disable.StatusCode)
+	disable.Body.Close()
+	noDefault := create(e, client, "no-default", []byte(`{"asset":"USDT","network":"tron","amount":"5"}`))
+	assert.Equal(t, http.StatusUnprocessableEntity, noDefault.StatusCode, "a disabled wallet is no default")
+	noDefault.Body.Close()
+	explicit := create(e, client, "explicit", body("5", tronAddress))
+	require.Equal(t, http.StatusUnprocessableEntity, explicit.StatusCode)
+	assert.Contains(t, testenv.Decode[errorJSON](e, explicit).Fields["address"][0], "disabled wallet")
+
+	events, err := e.Store.WalletEvents(t.Context(), client)
+	require.NoError(t, err)
+	var trail []string
+	for _, ev := range events {
+		trail = append(trail, ev.Action+":"+ev.Actor)
+	}
+	assert.Equal(t, []string{"added:" + testenv.AdminName, "approved:" + testenv.SecondAdmin, "disabled:" + testenv.AdminName}, trail)
+}

@@ -61,6 +61,9 @@ type forbiddenJSON struct {
 var writeRoles = map[string]access.Role{
 	"POST /clients/{client_id}/payout":                                 access.Initiator,
 	"PUT /clients/{client_id}/wallets":                                 access.Initiator,
+	"POST /clients/{client_id}/wallets/disable":                        access.Initiator,
+	"POST /clients/{client_id}/wallets/delete":                         access.Initiator,
+	"POST /clients/{client_id}/wallets/approve":                        access.Approver,
 	"POST /payouts/batch":                                              access.Initiator,
 	"POST /clients/{client_id}/payout-schedules":                       access.Initiator,
 	"POST /payouts/{id}/approve":                                       access.Approver,
@@ -84,10 +87,14 @@ var writeRoles = map[string]access.Role{
 func writeBodies(t *testing.T) map[string][]byte {
 	rows, err := json.Marshal([]batch.Row{{ClientID: "81", Asset: "USDT", Network: "tron", Amount: "5", Address: tronAddress}})
 	require.NoError(t, err)
+	walletAt := []byte(`{"asset":"USDT","network":"tron","address":"` + tronAddress + `"}`)
 	return map[string][]byte{
-		"POST /clients/{client_id}/payout": []byte(requestBodies["POST /clients/{client_id}/payout"]),
-		"PUT /clients/{client_id}/wallets": []byte(requestBodies["PUT /clients/{client_id}/wallets"]),
-		"POST /payouts/batch":              rows,
+		"POST /clients/{client_id}/payout":          []byte(requestBodies["POST /clients/{client_id}/payout"]),
+		"PUT /clients/{client_id}/wallets":          []byte(requestBodies["PUT /clients/{client_id}/wallets"]),
+		"POST /payouts/batch":                       rows,
+		"POST /clients/{client_id}/wallets/approve": walletAt,
+		"POST /clients/{client_id}/wallets/disable": walletAt,
+		"POST /clients/{client_id}/wallets/delete":  walletAt,
 		"POST /clients/{client_id}/payout-schedules": scheduleBody(t, map[string]any{"name": "weekly", "asset": "USDT",
 			"network": "tron", "amount": "1.5", "address": tronAddress, "calendar": map[string]string{"hour": "9"}}),
 	}

@@ -34,12 +34,19 @@ type walletView struct {
 	Default   bool      `json:"default"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// UsableFrom: paid to without a second admin from then on (or now,
+	// approved by ApprovedBy); a disabled wallet is never paid.
+	UsableFrom time.Time  `json:"usable_from"`
+	ApprovedBy string     `json:"approved_by,omitempty"`
+	DisabledAt *time.Time `json:"disabled_at,omitempty"`
+	ChangedBy  string     `json:"changed_by,omitempty"`
 }
 
 func walletViewOf(w store.Wallet) walletView {
 	return walletView{
 		ClientID: w.ClientID, Asset: w.Asset, Network: w.Network, Address: maskAddress(w.Address),
 		Memo: w.Memo, Default: w.IsDefault, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
+		UsableFrom: w.UsableFrom, ApprovedBy: w.ApprovedBy, DisabledAt: w.DisabledAt, ChangedBy: w.ChangedBy,
 	}
 }
 
@@ -79,4 +86,30 @@ func (s *server) listWallets(w http.ResponseWriter, r *http.Request) {
 		items = append(items, walletViewOf(wallet))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"client_id": clientID, "items": items})
+}
+
+// walletChange is the body naming a wallet to approve, disable or delete:
+// the address goes in the body, never in a URL that access logs keep.
+type walletChange struct {
+	Asset   string `json:"asset"`
+	Network string `json:"network"`
+	Address string `json:"address"`
+}
+
+// changeWallet approves, disables or deletes one of a client's wallets.
+func (s *server) changeWallet(change string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var body walletChange
+		if msg, ok := decodeJSON(w, r, &body); !ok {
+			writeError(w, http.StatusBadRequest, msg, nil)
+			return
+		}
+		stored, err := s.Service.ChangeWallet(r.Context(), usecase.WalletAt{ClientID: chi.URLParam(r, "client_id"),
+			Asset: body.Asset, Network: body.Network, Address: body.Address}, change, actor(r.Context()))
+		if err != nil {
+			s.fail(w, r, change+" the wallet", err)
+			return
+		}
+		writeJSON(w, http.StatusOK, walletViewOf(stored))
+	}
 }
