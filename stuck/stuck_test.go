@@ -13,7 +13,7 @@ import (
 
 func TestQueryCoversEveryNonFinalStatus(t *testing.T) {
 	q := stuck.Query(stuck.Options{Before: time.Date(2026, 11, 28, 10, 0, 0, 0, time.FixedZone("x", 3600)), TaskQueue: "payouts"})
-	assert.Equal(t, `ExecutionStatus = "Running" AND PayoutStatus IN ("awaiting_approval", "requested", "submitted", "processing", "verifying") AND StartTime < "2026-11-28T09:00:00Z" AND TaskQueue = "payouts"`, q)
+	assert.Equal(t, `ExecutionStatus = "Running" AND PayoutStatus IN ("awaiting_approval", "requested", "awaiting_funds", "submitted", "processing", "verifying") AND StartTime < "2026-11-28T09:00:00Z" AND TaskQueue = "payouts"`, q)
 }
 
 func TestPrintShowsLinksAndAges(t *testing.T) {
