@@ -168,6 +168,11 @@ func TestCampaignOverTheThresholdWaitsAsAWhole(t *testing.T) {
 	// The workflow has read the stored state before anyone decides.
 	waitBatchState(t, e, c.ID, "awaiting_approval")
 	assert.Zero(t, e.Sandbox.Stats().Creates, "nothing goes out before the approval")
+	rowIDs := sqlStrings(t, e, `SELECT payout_id FROM payout_batch_items WHERE batch_id = $1`, c.ID)
+	require.NotEmpty(t, rowIDs)
+	row := testenv.Decode[heldJSON](e, e.Do(http.MethodGet, "/payouts/"+rowIDs[0], nil, nil))
+	require.NotNil(t, row.WaitingFor, "a row says what it waits for")
+	assert.Equal(t, "campaign "+c.ID+" awaits approval as a whole: "+c.WaitingFor.Reason, row.WaitingFor.Reason)
 	self := e.Do(http.MethodPost, "/payouts/batches/"+c.ID+"/approve", []byte(`{"reason":"mine"}`), nil)
 	require.Equal(t, http.StatusConflict, self.StatusCode)
 	assert.Contains(t, testenv.Decode[errorJSON](e, self).Error, "never its initiator")
@@ -185,6 +190,7 @@ func TestCampaignOverTheThresholdWaitsAsAWhole(t *testing.T) {
 	require.Len(t, ids, 5)
 	for _, id := range ids {
 		assert.Equal(t, payout.StatusPaid, e.WaitFinal(id).Status)
+		assert.Nil(t, testenv.Decode[heldJSON](e, e.Do(http.MethodGet, "/payouts/"+id, nil, nil)).WaitingFor)
 	}
 	assert.Equal(t, 5, e.Sandbox.Stats().Creates)
 	events, err := e.Store.BatchEvents(t.Context(), c.ID)

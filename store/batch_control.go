@@ -116,6 +116,13 @@ func (s *Store) SetBatchState(ctx context.Context, batchID string, to BatchState
 			batchID, string(to)); err != nil {
 			return fmt.Errorf("update state: %w", err)
 		}
+		if from == BatchAwaitingApproval {
+			// The campaign's decision is its rows': none waits any more.
+			if _, err := tx.Exec(ctx, `UPDATE payouts p SET waiting_for = NULL FROM payout_batch_items i
+				WHERE i.batch_id = $1 AND p.id = i.payout_id AND p.waiting_for IS NOT NULL`, batchID); err != nil {
+				return fmt.Errorf("release rows: %w", err)
+			}
+		}
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO payout_batch_events (batch_id, action, actor, details) VALUES ($1, $2, $3, $4::jsonb)`,
 			batchID, action, actor, raw); err != nil {

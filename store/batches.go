@@ -188,19 +188,20 @@ func insertBatchPayouts(ctx context.Context, tx pgx.Tx, b Batch, first payout.Pa
 	_, err := tx.Exec(ctx, `
 		WITH ins AS (
 			INSERT INTO payouts (id, client_id, asset, network, amount, address, memo, origin,
-				status, is_subtract, requested_by)
+				status, is_subtract, requested_by, waiting_for)
 			SELECT r.id, r.client_id, r.asset, r.network, r.amount::numeric, r.address, r.memo, $9,
-				r.status, $10, $11
+				r.status, $10, $11, $13::jsonb
 			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
 				AS r(id, client_id, asset, network, amount, address, memo, status)
 			ORDER BY r.id
 			RETURNING id, status
 		)
 		INSERT INTO payout_events (payout_id, to_status, source, actor, details)
-		SELECT id, status, 'api', $11, jsonb_build_object('via', 'batch', 'batch_id', $12::text)
+		SELECT id, status, 'api', $11, jsonb_strip_nulls(jsonb_build_object('via', 'batch', 'batch_id', $12::text,
+			'waiting_for', $13::jsonb))
 		FROM ins`,
 		a.ids, a.clients, a.assets, a.networks, a.amounts, a.addresses, a.memos, a.statuses,
-		string(first.Origin), first.IsSubtract, b.RequestedBy, b.ID)
+		string(first.Origin), first.IsSubtract, b.RequestedBy, b.ID, rowWaiting(b))
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == uniqueViolation {
 		return fmt.Errorf("insert payouts: a payout ID of the batch already exists: %w", err)
@@ -216,6 +217,17 @@ func insertBatchPayouts(ctx context.Context, tx pgx.Tx, b Batch, first payout.Pa
 		return fmt.Errorf("insert batch items: %w", err)
 	}
 	return nil
+}
+
+// rowWaiting is what each row of a campaign awaiting approval waits for:
+// the campaign's one decision, which releases them all.
+func rowWaiting(b Batch) *payout.Waiting {
+	if b.State != BatchAwaitingApproval || b.WaitingFor == nil {
+		return nil
+	}
+	w := *b.WaitingFor
+	w.Reason = "campaign " + b.ID + " awaits approval as a whole: " + w.Reason
+	return &w
 }
 
 // GetBatch returns the batch or ErrNotFound.
