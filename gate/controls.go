@@ -169,6 +169,10 @@ func (g *Gate) destination(p payout.Payout, f store.Facts) (string, *Refusal) {
 		if w.DisabledAt != nil {
 			return "", addressRefusal(RefusedWalletOff, "the address is client "+p.ClientID+"'s disabled wallet")
 		}
+	}
+	// The memo picks the account behind a shared address (TON exchanges):
+	// the wallet is this destination only with the same memo.
+	if w := d.Wallet; w != nil && w.Memo == p.Memo {
 		if !w.Usable(f.Now) {
 			return fmt.Sprintf("client %s's wallet %s was added or changed at %s and is usable from %s (WALLET_CHANGE_COOLDOWN) or once a second admin approves",
 				p.ClientID, payout.MaskAddress(p.Address), w.UpdatedAt.UTC().Format("2006-01-02 15:04 UTC"),
@@ -299,8 +303,6 @@ func (g *Gate) decideBatch(b store.Batch, payouts []payout.Payout, f store.Batch
 	for i, p := range payouts {
 		key := [2]string{p.ClientID, p.Asset}
 		before := f.Client[key].Add(client[key])
-		client[key] = client[key].Add(p.Amount)
-		perAsset[p.Asset] = perAsset[p.Asset].Add(p.Amount)
 		if r := g.overCap(p, store.Outflow{Client: before}); r != nil && r.Kind == RefusedClientLimit {
 			rows[i] = r.Fields
 			metrics.GateRefusal(r.Kind)
@@ -316,6 +318,9 @@ func (g *Gate) decideBatch(b store.Batch, payouts []payout.Payout, f store.Batch
 			metrics.GateRefusal(r.Kind)
 			continue
 		}
+		// Only rows the campaign would pay count toward the rows after.
+		client[key] = client[key].Add(p.Amount)
+		perAsset[p.Asset] = perAsset[p.Asset].Add(p.Amount)
 		if hold != "" {
 			holds = append(holds, fmt.Sprintf("row %d: %s", i, hold))
 		}

@@ -91,6 +91,18 @@ func TestDecideDestinations(t *testing.T) {
 	assert.Equal(t, payout.StatusAwaitingApproval, p.Status)
 	assert.Contains(t, p.WaitingFor.Reason, "WALLET_CHANGE_COOLDOWN")
 
+	other := store.Facts{Now: now, Destination: store.Destination{Wallet: &store.Wallet{Memo: "1", UsableFrom: now.Add(-time.Hour)}}}
+	g.Policy.NewAddressPolicy = NewAddressRefuse
+	ton := pay("5")
+	ton.Memo = "2"
+	_, err = g.decide(ton, other, FromAPI, false)
+	require.ErrorAs(t, err, &r, "the wallet's address with another memo is another account")
+	assert.Equal(t, RefusedNewAddress, r.Kind)
+	ton.Memo = "1"
+	_, err = g.decide(ton, other, FromAPI, false)
+	assert.NoError(t, err, "the wallet itself")
+	g.Policy.NewAddressPolicy = NewAddressAllow
+
 	off := now
 	disabled := store.Facts{Now: now, Destination: store.Destination{Wallet: &store.Wallet{DisabledAt: &off}}}
 	_, err = g.decide(pay("5"), disabled, FromAPI, false)

@@ -78,7 +78,7 @@ func (s *Store) CreateBatchChecked(ctx context.Context, b Batch, payouts []payou
 	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		check := Check{ClientTotal: c.ClientTotal, AllTotal: c.AllTotal}
-		if err := lockOutflow(ctx, tx, check, batchKeys(payouts)); err != nil {
+		if err := lockOutflow(ctx, tx, check, batchKeys(payouts), true); err != nil {
 			return err
 		}
 		if c.Decide != nil {

@@ -73,7 +73,7 @@ func (s *Store) CreatePayoutChecked(ctx context.Context, p payout.Payout, actor 
 		return payout.Payout{}, false, fmt.Errorf("store: create payout %s: %w", p.ID, err)
 	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := lockOutflow(ctx, tx, c, []outflowKey{{p.ClientID, p.Asset}}); err != nil {
+		if err := lockOutflow(ctx, tx, c, []outflowKey{{p.ClientID, p.Asset}}, false); err != nil {
 			return err
 		}
 		// After the locks: a concurrent identical request that held them
@@ -102,7 +102,15 @@ func (s *Store) CreatePayoutChecked(ctx context.Context, p payout.Payout, actor 
 			string(decided.Origin), string(decided.Status), decided.IsSubtract, decided.RequestedBy, decided.IdempotencyKey,
 			actor, withWaiting(detailsJSON, decided.WaitingFor), decided.WaitingFor))
 		if errors.Is(err, ErrNotFound) {
-			return fmt.Errorf("insert payout: its ID is taken by a payout of another client or key")
+			// Nothing inserted: a concurrent identical request (no lock
+			// taken for an asset without controls) committed first, or the
+			// ID is another key's. Read by a statement of its own, which
+			// sees what committed after this one's snapshot.
+			stored, err = findExisting(ctx, tx, p)
+			if err != nil {
+				return fmt.Errorf("insert payout: load the conflicting payout: %w", err)
+			}
+			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("insert payout: %w", err)
@@ -139,35 +147,40 @@ func withWaiting(details []byte, w *payout.Waiting) []byte {
 // outflowKey is one (client, asset) whose totals a check reads.
 type outflowKey struct{ client, asset string }
 
-// lockOutflow takes the check's advisory locks in one order (every asset's
-// all-clients lock, then every client's, each sorted), so two transactions
-// never wait for each other in a circle.
-func lockOutflow(ctx context.Context, tx pgx.Tx, c Check, keys []outflowKey) error {
-	var names []string
-	if c.AllTotal {
-		assets := map[string]bool{}
-		for _, k := range keys {
-			assets[k.asset] = true
-		}
-		for a := range assets {
-			names = append(names, "outflow\x1f*\x1f"+a)
-		}
-	}
-	slices.Sort(names)
-	if c.ClientTotal {
-		var clients []string
-		for _, k := range keys {
-			clients = append(clients, "outflow\x1f"+k.asset+"\x1f"+k.client)
-		}
-		slices.Sort(clients)
-		names = append(names, slices.Compact(clients)...)
-	}
-	if len(names) == 0 {
+// lockOutflow takes the check's advisory locks. Every asset a check
+// counts has one lock: a single payout holds it shared (so payouts of
+// different clients never wait for each other) and its client's lock
+// exclusive; a payout counting everyone's total, and a campaign, hold the
+// asset's lock exclusive, so a 100,000-client campaign takes one lock per
+// asset instead of one per client (PostgreSQL's lock table holds a few
+// thousand per transaction). Asset locks come first, each list sorted, so
+// no two transactions wait for each other in a circle.
+func lockOutflow(ctx context.Context, tx pgx.Tx, c Check, keys []outflowKey, campaign bool) error {
+	if !c.ClientTotal && !c.AllTotal {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(n, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS t(n, o) ORDER BY o`,
-		names); err != nil {
+	var assets, clients []string
+	for _, k := range keys {
+		assets = append(assets, "outflow\x1f*\x1f"+k.asset)
+		clients = append(clients, "outflow\x1f"+k.asset+"\x1f"+k.client)
+	}
+	slices.Sort(assets)
+	assets = slices.Compact(assets)
+	exclusive := campaign || c.AllTotal
+	lock := `SELECT pg_advisory_xact_lock_shared(hashtextextended(n, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS t(n, o) ORDER BY o`
+	if exclusive {
+		lock = `SELECT pg_advisory_xact_lock(hashtextextended(n, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS t(n, o) ORDER BY o`
+	}
+	if _, err := tx.Exec(ctx, lock, assets); err != nil {
 		return fmt.Errorf("lock outflow totals: %w", err)
+	}
+	if exclusive {
+		return nil
+	}
+	slices.Sort(clients)
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(n, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS t(n, o) ORDER BY o`,
+		slices.Compact(clients)); err != nil {
+		return fmt.Errorf("lock client outflow totals: %w", err)
 	}
 	return nil
 }
@@ -201,12 +214,27 @@ func readFacts(ctx context.Context, tx pgx.Tx, c Check, p payout.Payout) (Facts,
 
 func sumOutflow(ctx context.Context, tx pgx.Tx, where string, args ...any) (decimal.Decimal, error) {
 	var total string
-	err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount), 0)::text FROM payouts
-		WHERE `+where+` AND created_at > now() - interval '24 hours' AND `+outflowOpen, args...).Scan(&total)
-	if err != nil {
+	if err := tx.QueryRow(ctx, `SELECT `+outflowSum(where), args...).Scan(&total); err != nil {
 		return decimal.Decimal{}, err
 	}
 	return parseNumeric("total", total)
+}
+
+// outflowSum is the 24 h total of the payouts where says: those made in
+// the last 24 hours that have not failed, and, made before, those still
+// held (awaiting approval or funds: they can go out any time) and those
+// paid within the 24 hours. A hold released late is so counted in the
+// window it goes out in, and the payouts made meanwhile count it. Each
+// part reads its own index (migration 00014).
+func outflowSum(where string) string {
+	return `(SELECT coalesce(sum(amount), 0)::text FROM (
+		SELECT amount FROM payouts WHERE ` + where + ` AND created_at > now() - interval '24 hours' AND ` + outflowOpen + `
+		UNION ALL
+		SELECT amount FROM payouts WHERE ` + where + ` AND created_at <= now() - interval '24 hours'
+			AND status IN ('awaiting_approval', 'awaiting_funds')
+		UNION ALL
+		SELECT amount FROM payouts WHERE ` + where + ` AND created_at <= now() - interval '24 hours'
+			AND status = 'paid' AND finalized_at > now() - interval '24 hours') outflow)`
 }
 
 func readDestination(ctx context.Context, tx pgx.Tx, p payout.Payout, paidBefore bool) (Destination, error) {
@@ -223,8 +251,8 @@ func readDestination(ctx context.Context, tx pgx.Tx, p payout.Payout, paidBefore
 		return d, nil
 	}
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM payouts
-		WHERE client_id = $1 AND asset = $2 AND network = $3 AND address = $4 AND status = 'paid')`,
-		p.ClientID, p.Asset, p.Network, p.Address).Scan(&d.PaidBefore); err != nil {
+		WHERE client_id = $1 AND asset = $2 AND network = $3 AND address = $4 AND memo = $5 AND status = 'paid')`,
+		p.ClientID, p.Asset, p.Network, p.Address, p.Memo).Scan(&d.PaidBefore); err != nil {
 		return Destination{}, fmt.Errorf("payouts of client %s paid to the address: %w", p.ClientID, err)
 	}
 	return d, nil
@@ -271,9 +299,7 @@ func readBatchFacts(ctx context.Context, tx pgx.Tx, c BatchCheck, rows []payout.
 		for i, k := range keys {
 			clients[i], assets[i] = k.client, k.asset
 		}
-		r, err := tx.Query(ctx, `SELECT k.client_id, k.asset, (SELECT coalesce(sum(amount), 0)::text FROM payouts p
-				WHERE p.client_id = k.client_id AND p.asset = k.asset AND p.created_at > now() - interval '24 hours'
-					AND p.`+outflowOpen+`)
+		r, err := tx.Query(ctx, `SELECT k.client_id, k.asset, `+outflowSum(`client_id = k.client_id AND asset = k.asset`)+`
 			FROM unnest($1::text[], $2::text[]) AS k(client_id, asset)`, clients, assets)
 		if err != nil {
 			return BatchFacts{}, fmt.Errorf("clients' 24 h totals: %w", err)
@@ -317,17 +343,18 @@ func readBatchFacts(ctx context.Context, tx pgx.Tx, c BatchCheck, rows []payout.
 // campaign of 100,000 rows cannot afford two round trips per row.
 func readDestinations(ctx context.Context, tx pgx.Tx, rows []payout.Payout, paidBefore bool) ([]Destination, error) {
 	n := len(rows)
-	clients, assets, networks, addresses := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	clients, assets, networks, addresses, memos := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	for i, p := range rows {
-		clients[i], assets[i], networks[i], addresses[i] = p.ClientID, p.Asset, p.Network, p.Address
+		clients[i], assets[i], networks[i], addresses[i], memos[i] = p.ClientID, p.Asset, p.Network, p.Address, p.Memo
 	}
 	r, err := tx.Query(ctx, `
 		SELECT k.ord, w.client_id IS NOT NULL, `+walletColumnsOf("w")+`,
 			$5 AND EXISTS (SELECT 1 FROM payouts p WHERE p.client_id = k.client_id AND p.asset = k.asset
-				AND p.network = k.network AND p.address = k.address AND p.status = 'paid')
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS k(client_id, asset, network, address, ord)
+				AND p.network = k.network AND p.address = k.address AND p.memo = k.memo AND p.status = 'paid')
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::text[])
+			WITH ORDINALITY AS k(client_id, asset, network, address, memo, ord)
 			LEFT JOIN client_wallets w ON (w.client_id, w.asset, w.network, w.address) = (k.client_id, k.asset, k.network, k.address)
-		ORDER BY k.ord`, clients, assets, networks, addresses, paidBefore)
+		ORDER BY k.ord`, clients, assets, networks, addresses, paidBefore, memos)
 	if err != nil {
 		return nil, fmt.Errorf("destinations of the rows: %w", err)
 	}
