@@ -13,6 +13,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/metrics"
 	"github.com/heleket-payouts/payouts/payout"
@@ -113,6 +114,16 @@ func (a *Activities) Record(ctx context.Context, c payout.Change) (payout.Payout
 // after a lost response returns the payout Heleket already has instead of
 // sending the money twice.
 func (a *Activities) Submit(ctx context.Context, p payout.Payout) (payout.HeleketUpdate, error) {
+	if a.Gate != nil {
+		var refused *gate.Refusal
+		if err := a.Gate.Recheck(ctx, p); errors.As(err, &refused) {
+			// Rejected as Heleket's refusals are, before anything is sent.
+			return payout.HeleketUpdate{}, temporal.NewNonRetryableApplicationError(
+				"refused at send time by a money control: "+refused.Message, ErrTypeRejected, err)
+		} else if err != nil {
+			return payout.HeleketUpdate{}, fmt.Errorf("recheck payout %s: %w", p.ID, err)
+		}
+	}
 	req := heleket.CreatePayoutRequest{
 		Amount:      p.Amount.String(),
 		Currency:    p.Asset,

@@ -22,6 +22,7 @@ type ScheduleStore interface {
 type ScheduleGate interface {
 	ScheduledPayout(ctx context.Context, sc store.Schedule, payoutID string) (payout.Payout, error)
 	Make(ctx context.Context, p payout.Payout, from, actor string, details map[string]any, preApproved bool) (payout.Payout, bool, error)
+	Recheck(ctx context.Context, p payout.Payout) error
 }
 
 // Error types of PrepareScheduledPayout that retrying cannot fix.

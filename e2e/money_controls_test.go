@@ -352,3 +352,25 @@ func TestWalletCooldownApprovalAndDisable(t *testing.T) {
 	}
 	assert.Equal(t, []string{"added:" + testenv.AdminName, "approved:" + testenv.SecondAdmin, "disabled:" + testenv.AdminName}, trail)
 }
+
+// A wallet disabled while a payout to it waits for approval stops the
+// payout when it would be sent: the gate's last check rejects it before
+// Heleket hears of it.
+func TestWalletDisabledWhileAPayoutWaitsStopsItAtSendTime(t *testing.T) {
+	e := testenv.New(t, testenv.Options{ApprovalThresholds: usdt("100")})
+	client := uniqueKey("disabled-later")
+	upsertDefaultWallet(t, e, client, "USDT", "tron", tronAddress)
+	held := accepted(t, e, client, "big", []byte(`{"asset":"USDT","network":"tron","amount":"500"}`))
+	require.Equal(t, "awaiting_approval", held.Status)
+	at := []byte(`{"asset":"USDT","network":"tron","address":"` + tronAddress + `"}`)
+	disable := e.Do(http.MethodPost, "/clients/"+client+"/wallets/disable", at, nil)
+	require.Equal(t, http.StatusOK, disable.StatusCode)
+	disable.Body.Close()
+
+	resp, _ := decide(e, held.ID, "approve", testenv.SecondAdminToken)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	final := e.WaitFinal(held.ID)
+	assert.Equal(t, payout.StatusRejected, final.Status)
+	assert.Contains(t, final.FailureReason, "disabled since the payout was made")
+	assert.Zero(t, e.Sandbox.Stats().Creates, "never sent")
+}

@@ -2,6 +2,7 @@ package gate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -368,4 +369,35 @@ func sortedAssets(m map[string]decimal.Decimal) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// walletReader finds one wallet (the store); the gate asks it at send time.
+type walletReader interface {
+	GetWallet(ctx context.Context, k store.WalletAt) (store.Wallet, error)
+}
+
+// Recheck is the gate's last word before a payout's create goes to
+// Heleket, whatever made it and however long it waited (approval, funds, a
+// paused or held campaign): an address put on the denylist, or a wallet
+// disabled, since it was made stops it here. The refusal says which.
+func (g *Gate) Recheck(ctx context.Context, p payout.Payout) error {
+	if r := g.denied(p.Address, FromRestart); r != nil {
+		return r
+	}
+	wr, ok := g.Wallets.(walletReader)
+	if !ok {
+		return nil
+	}
+	w, err := wr.GetWallet(ctx, store.WalletAt{ClientID: p.ClientID, Asset: p.Asset, Network: p.Network, Address: p.Address})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("gate: wallet of payout %s: %w", p.ID, err)
+	}
+	if w.DisabledAt != nil {
+		metrics.GateRefusal(RefusedWalletOff)
+		return addressRefusal(RefusedWalletOff, "the address is client "+p.ClientID+"'s wallet, disabled since the payout was made")
+	}
+	return nil
 }
