@@ -36,6 +36,9 @@ const (
 	// ErrTypeMoneyControl: a money control refused the run's payout (a
 	// hard cap, a denied or refused address); nothing was stored.
 	ErrTypeMoneyControl = "MoneyControl"
+	// ErrTypeScheduleNotApproved: the schedule awaits its approval, or was
+	// rejected: a run triggered or backfilled meanwhile pays nothing.
+	ErrTypeScheduleNotApproved = "ScheduleNotApproved"
 )
 
 // ScheduledRun identifies one run of a recurring payout.
@@ -60,6 +63,12 @@ func (a *Activities) PrepareScheduledPayout(ctx context.Context, run ScheduledRu
 	}
 	if err != nil {
 		return payout.Payout{}, fmt.Errorf("prepare scheduled payout %s: %w", run.PayoutID, err)
+	}
+	if sc.ApprovalState == store.ScheduleApprovalAwaiting || sc.ApprovalState == store.ScheduleApprovalRejected {
+		return payout.Payout{}, temporal.NewNonRetryableApplicationError(
+			"schedule "+sc.ID+" "+map[store.ScheduleApproval]string{store.ScheduleApprovalAwaiting: "awaits approval",
+				store.ScheduleApprovalRejected: "was rejected"}[sc.ApprovalState]+" ("+sc.ApprovalReason+"): the run pays nothing",
+			ErrTypeScheduleNotApproved, nil)
 	}
 	if a.Gate == nil {
 		return payout.Payout{}, errors.New("prepare scheduled payout: worker has no payout gate configured")

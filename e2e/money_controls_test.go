@@ -13,7 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/temporal"
 
+	"github.com/heleket-payouts/payouts/activities"
 	"github.com/heleket-payouts/payouts/batch"
 	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/internal/testenv"
@@ -373,4 +375,26 @@ func TestWalletDisabledWhileAPayoutWaitsStopsItAtSendTime(t *testing.T) {
 	assert.Equal(t, payout.StatusRejected, final.Status)
 	assert.Contains(t, final.FailureReason, "disabled since the payout was made")
 	assert.Zero(t, e.Sandbox.Stats().Creates, "never sent")
+}
+
+// A run of a schedule still awaiting approval (triggered by hand in the
+// Temporal UI, say) pays nothing and says why.
+func TestRunOfAnUnapprovedScheduleIsRefused(t *testing.T) {
+	e := testenv.New(t, testenv.Options{ApprovalThresholds: usdt("1000")})
+	client := uniqueKey("unapproved-run")
+	resp := createSchedule(e, client, scheduleBody(t, map[string]any{"name": "big", "asset": "USDT", "network": "tron",
+		"amount": "1500", "address": tronAddress, "cron": "0 9 1 * *"}))
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	sc := testenv.Decode[scheduleJSON](e, resp)
+	dropSchedule(t, e, sc.ID)
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	actions := backfill(t, e, sc.ID, from, from.Add(24*time.Hour), 1)
+	require.Len(t, actions, 1)
+	run := e.Temporal.GetWorkflow(t.Context(), actions[0].StartWorkflowResult.WorkflowID, actions[0].StartWorkflowResult.FirstExecutionRunID)
+	err := run.Get(t.Context(), nil)
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.Equal(t, activities.ErrTypeScheduleNotApproved, appErr.Type())
+	assert.Contains(t, appErr.Message(), "awaits approval")
+	assert.Zero(t, sqlCount(t, e, `SELECT count(*) FROM payouts WHERE client_id = $1`, client), "nothing stored, nothing paid")
 }

@@ -52,8 +52,12 @@ func TestWalletCooldownApprovalDisableDelete(t *testing.T) {
 
 	_, err = s.DeleteWallet(ctx, k, "carol")
 	require.NoError(t, err)
-	_, err = s.GetWallet(ctx, k)
-	assert.ErrorIs(t, err, store.ErrNotFound)
+	tomb, err := s.GetWallet(ctx, k)
+	require.NoError(t, err, "a deleted wallet stays as a tombstone")
+	assert.NotNil(t, tomb.DisabledAt, "still refused, never new again")
+	list, err := s.ListWallets(ctx, k.ClientID)
+	require.NoError(t, err)
+	assert.Empty(t, list, "gone from the client's list")
 
 	events, err := s.WalletEvents(ctx, k.ClientID)
 	require.NoError(t, err)

@@ -125,12 +125,13 @@ func (s *Store) PutWallet(ctx context.Context, w Wallet, actor string, cooldown 
 			VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7), $8)
 			ON CONFLICT (client_id, asset, network, address)
 				DO UPDATE SET memo = EXCLUDED.memo, is_default = EXCLUDED.is_default, updated_at = now(),
-					changed_by = EXCLUDED.changed_by,
+					changed_by = CASE WHEN client_wallets.memo <> EXCLUDED.memo OR client_wallets.disabled_at IS NOT NULL
+						THEN EXCLUDED.changed_by ELSE client_wallets.changed_by END,
 					usable_from = CASE WHEN client_wallets.memo <> EXCLUDED.memo OR client_wallets.disabled_at IS NOT NULL
 						THEN EXCLUDED.usable_from ELSE client_wallets.usable_from END,
 					approved_by = CASE WHEN client_wallets.memo <> EXCLUDED.memo OR client_wallets.disabled_at IS NOT NULL
 						THEN NULL ELSE client_wallets.approved_by END,
-					disabled_at = NULL
+					disabled_at = NULL, deleted_at = NULL
 			RETURNING `+walletColumns,
 			w.ClientID, w.Asset, w.Network, w.Address, w.Memo, w.IsDefault, cooldown.Seconds(), actor))
 		if err != nil {
@@ -160,7 +161,7 @@ func (s *Store) PutWallet(ctx context.Context, w Wallet, actor string, cooldown 
 // and network.
 func (s *Store) ListWallets(ctx context.Context, clientID string) ([]Wallet, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT `+walletColumns+` FROM client_wallets WHERE client_id = $1
+		SELECT `+walletColumns+` FROM client_wallets WHERE client_id = $1 AND deleted_at IS NULL
 		ORDER BY asset, network, is_default DESC, created_at, address`, clientID)
 	if err != nil {
 		return nil, fmt.Errorf("store: list wallets of client %s: %w", clientID, err)
@@ -206,10 +207,14 @@ func (s *Store) ApproveWallet(ctx context.Context, k WalletAt, actor string) (Wa
 		AND approved_by IS NULL AND disabled_at IS NULL RETURNING `+walletColumns)
 }
 
-// DeleteWallet removes a wallet; its audit rows stay.
+// DeleteWallet removes a wallet from the client's list. It stays as a
+// disabled tombstone with its audit rows, so its address is refused, not
+// new: deleting a disabled wallet must not make it payable again. Putting
+// it again brings it back, under the cooldown.
 func (s *Store) DeleteWallet(ctx context.Context, k WalletAt, actor string) (Wallet, error) {
-	return s.changeWallet(ctx, k, actor, "deleted", `DELETE FROM client_wallets
-		WHERE client_id = $1 AND asset = $2 AND network = $3 AND address = $4 AND $5::text IS NOT NULL RETURNING `+walletColumns)
+	return s.changeWallet(ctx, k, actor, "deleted", `UPDATE client_wallets SET deleted_at = now(),
+		disabled_at = coalesce(disabled_at, now()), is_default = false, updated_at = now(), changed_by = $5
+		WHERE client_id = $1 AND asset = $2 AND network = $3 AND address = $4 AND deleted_at IS NULL RETURNING `+walletColumns)
 }
 
 // GetWallet returns one wallet or ErrNotFound.

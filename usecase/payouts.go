@@ -123,6 +123,9 @@ func (s *Service) Decide(ctx context.Context, payoutID, decision string, actor a
 		if err := access.NotInitiator(actor, p.RequestedBy); err != nil {
 			return payout.Payout{}, err
 		}
+		if err := s.notWalletChanger(ctx, p, actor); err != nil {
+			return payout.Payout{}, err
+		}
 	}
 	if err := s.sendDecision(ctx, p.ID, decision, workflows.Decision{Actor: actor.Name, Reason: reason}); err != nil {
 		return payout.Payout{}, err
@@ -170,4 +173,20 @@ func workflowMessage(err error) string {
 		return appErr.Message()
 	}
 	return err.Error()
+}
+
+// notWalletChanger keeps four eyes on a destination: a payout held for its
+// wallet's change is never released by the admin who made the change.
+func (s *Service) notWalletChanger(ctx context.Context, p payout.Payout, actor access.Actor) error {
+	if p.WaitingFor == nil || p.WaitingFor.Kind != payout.WaitDestination {
+		return nil
+	}
+	w, err := s.store.GetWallet(ctx, store.WalletAt{ClientID: p.ClientID, Asset: p.Asset, Network: p.Network, Address: p.Address})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return access.NotInitiator(actor, w.ChangedBy)
 }

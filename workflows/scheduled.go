@@ -70,7 +70,8 @@ func ScheduledPayout(ctx workflow.Context, in ScheduledPayoutInput) (ScheduledPa
 	case errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeScheduleGone:
 		res.Skipped = appErr.Message()
 		return res, nil
-	case errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeNoDefaultWallet:
+	case errors.As(err, &appErr) && (appErr.Type() == activities.ErrTypeNoDefaultWallet ||
+		appErr.Type() == activities.ErrTypeMoneyControl || appErr.Type() == activities.ErrTypeScheduleNotApproved):
 		// The run fails under the cause's name, so the schedule's recent
 		// actions in the UI say why nothing was paid.
 		return res, temporal.NewNonRetryableApplicationError(appErr.Message(), appErr.Type(), err)

@@ -55,6 +55,9 @@ ALTER TABLE client_wallets
     ADD COLUMN usable_from timestamptz NOT NULL DEFAULT now(),
     ADD COLUMN approved_by text,
     ADD COLUMN disabled_at timestamptz,
+    -- Deleted wallets stay as disabled tombstones (hidden from lists), so
+    -- deleting a disabled wallet never makes its address payable again.
+    ADD COLUMN deleted_at timestamptz,
     ADD COLUMN changed_by text NOT NULL DEFAULT '';
 CREATE TABLE client_wallet_events (
     id         bigserial PRIMARY KEY,
@@ -71,7 +74,7 @@ CREATE INDEX client_wallet_events_client_idx ON client_wallet_events (client_id,
 
 -- +goose Down
 DROP TABLE client_wallet_events;
-ALTER TABLE client_wallets DROP COLUMN usable_from, DROP COLUMN approved_by, DROP COLUMN disabled_at, DROP COLUMN changed_by;
+ALTER TABLE client_wallets DROP COLUMN usable_from, DROP COLUMN approved_by, DROP COLUMN disabled_at, DROP COLUMN deleted_at, DROP COLUMN changed_by;
 DROP TABLE payout_schedule_events;
 ALTER TABLE payout_schedules DROP COLUMN approval_state, DROP COLUMN approval_reason;
 ALTER TABLE payout_batch_events DROP CONSTRAINT payout_batch_events_action_check;
