@@ -92,6 +92,9 @@ type batchRun struct {
 	// workflow is being started; a decision waits for the end, so it never
 	// races the workflow's own "started" write.
 	deciding, inPage bool
+	// finishHolds: this run's "started" write holds decisions
+	// (versionBatchFinishHolds).
+	finishHolds bool
 }
 
 // Batch starts a campaign's payouts, page by page, until every row is
@@ -170,8 +173,11 @@ func (b *batchRun) startPage(ctx workflow.Context) (bool, error) {
 
 // finish records that every row has started.
 func (b *batchRun) finish(ctx workflow.Context) error {
-	b.inPage = true
-	defer func() { b.inPage = false }()
+	if workflow.GetVersion(ctx, versionBatchFinishHolds, workflow.DefaultVersion, 1) == 1 {
+		b.finishHolds = true
+		b.inPage = true
+		defer func() { b.inPage = false }()
+	}
 	change := activities.BatchChange{BatchID: b.in.BatchID, To: batchStarted, Action: "started",
 		Actor: "workflow", Details: map[string]any{"started": b.progress.Started}}
 	if err := workflow.ExecuteLocalActivity(dbCtx(ctx), acts.SetBatchState, change).Get(ctx, nil); err != nil {
@@ -264,7 +270,7 @@ func (b *batchRun) decide(ctx workflow.Context, d BatchDecision, to string, acti
 	if err := workflow.Await(ctx, func() bool { return !b.inPage }); err != nil {
 		return b.progress, err
 	}
-	if b.progress.State == batchStarted {
+	if b.finishHolds && b.progress.State == batchStarted {
 		// The page waited for was the last one.
 		return b.progress, fmt.Errorf("%w: every row has started, and started payouts go on", ErrBatchOver)
 	}

@@ -30,6 +30,11 @@ const (
 	// against the merchant balance, and a lack of funds holds the payout in
 	// awaiting_funds instead of rejecting it (funds.go).
 	versionAwaitFunds = "await-funds"
+	// versionBatchFinishHolds: a campaign's "started" write holds
+	// decisions like a page does, and a decision that waited for it is
+	// refused (batch.go: finish, decide); campaigns recorded before it let
+	// the decision's write race the workflow's.
+	versionBatchFinishHolds = "batch-finish-holds-decisions"
 )
 
 // errHistoryFull stops a retrying call so the run can continue as new.

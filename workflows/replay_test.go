@@ -56,6 +56,7 @@ var recordedPaths = map[string]string{
 	"scheduled_payout_already_started": "./e2e/ -run TestScheduledPayoutAndItsChildReplay",
 	// Batch (campaigns)
 	"batch_started":                   "./e2e/ -run TestCampaignRunsToTheEndAndPages",
+	"before_versions_batch_started":   "",
 	"batch_paused_resumed":            "./e2e/ -run TestCampaignPauseHoldsRowsAndResumeFinishes",
 	"batch_cancelled":                 "./e2e/ -run TestCampaignCancelStopsUnstartedRowsAndStartedOnesArePaid",
 	"batch_decision_during_last_page": "./e2e/ -run TestCampaignDecisionDuringTheLastPageIsRefused",
