@@ -298,9 +298,15 @@ func TestScheduleOverTheThresholdWaitsBeforeItsFirstRun(t *testing.T) {
 	assert.Equal(t, http.StatusOK, again.StatusCode, "approving again changes nothing")
 	again.Body.Close()
 
+	for range 2 {
+		paused := e.Do(http.MethodPost, path+"/pause", nil, nil)
+		require.Equal(t, http.StatusOK, paused.StatusCode)
+		paused.Body.Close()
+	}
 	events, err := e.Store.ScheduleEvents(t.Context(), sc.ID)
 	require.NoError(t, err)
-	require.Len(t, events, 2, "one audit row per change: %v", events)
+	require.Len(t, events, 3, "one audit row per change, none for a repeated pause: %v", events)
+	assert.Equal(t, "paused", events[2].Action)
 	assert.Equal(t, "awaiting_approval", events[0].Action)
 	assert.Equal(t, testenv.AdminName, events[0].Actor)
 	assert.Equal(t, "approved", events[1].Action)

@@ -175,7 +175,7 @@ func (g *Gate) destination(p payout.Payout, f store.Facts) (string, *Refusal) {
 	// the wallet is this destination only with the same memo.
 	if w := d.Wallet; w != nil && w.Memo == p.Memo {
 		if !w.Usable(f.Now) {
-			return fmt.Sprintf("client %s's wallet %s was added or changed at %s and is usable from %s (WALLET_CHANGE_COOLDOWN) or once a second admin approves",
+			return fmt.Sprintf("client %s's wallet %s was added or changed at %s and is usable from %s (WALLET_CHANGE_COOLDOWN): a second admin approves this payout (approving the wallet releases later ones)",
 				p.ClientID, payout.MaskAddress(p.Address), w.UpdatedAt.UTC().Format("2006-01-02 15:04 UTC"),
 				w.UsableFrom.UTC().Format("2006-01-02 15:04 UTC")), nil
 		}

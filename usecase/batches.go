@@ -82,13 +82,19 @@ func (s *Service) CreateBatch(ctx context.Context, key string, rows []batch.Row,
 // the workflow the request started for it (it would wait for rows that
 // never come, then fail).
 func (s *Service) refusedBatch(ctx context.Context, b store.Batch, r *gate.BatchRefusal) error {
+	refusal := &InvalidError{Message: r.Message, Fields: r.Fields, Rows: r.Rows}
+	// A concurrent request with the same key may have stored the campaign
+	// (and own the workflow this one found running): leave it alone.
+	if _, found, err := s.storedBatch(ctx, b.IdempotencyKey); err != nil || found {
+		return refusal
+	}
 	err := s.temporal.TerminateWorkflow(ctx, workflows.BatchWorkflowID(b.ID), "", "campaign refused by the money controls: "+r.Message)
 	var nf *serviceerror.NotFound
 	if err != nil && !errors.As(err, &nf) {
 		// Left running, its first page gives up once it sees no rows.
 		s.log.WarnContext(ctx, "end the workflow of a refused campaign", "batch_id", b.ID, "error", err)
 	}
-	return &InvalidError{Message: r.Message, Fields: r.Fields, Rows: r.Rows}
+	return refusal
 }
 
 // storedBatch finds the batch of a key: this installation's, or one stored

@@ -228,6 +228,10 @@ func (s *Service) SetPaused(ctx context.Context, clientID, id string, pause bool
 		return Schedule{}, conflict("the schedule is " + string(sc.ApprovalState) + " approval: " + sc.ApprovalReason +
 			"; a second admin approves it (POST …/approve) before it runs")
 	}
+	before, err := s.describe(ctx, sc)
+	if err != nil {
+		return Schedule{}, err
+	}
 	h := s.temporal.ScheduleClient().GetHandle(ctx, sc.ID)
 	if pause {
 		err = h.Pause(ctx, client.SchedulePauseOptions{Note: "paused by " + actor.Name})
@@ -240,6 +244,13 @@ func (s *Service) SetPaused(ctx context.Context, clientID, id string, pause bool
 	}
 	if err != nil {
 		return Schedule{}, unavailable("could not reach Temporal; retry", err)
+	}
+	if was := before.State == "paused"; was != pause {
+		// Audited when it changed: repeating a pause or a resume is not.
+		event := map[bool]string{true: "paused", false: "resumed"}[pause]
+		if err := s.store.ScheduleEvent(ctx, sc.ID, event, actor.Name, nil); err != nil {
+			return Schedule{}, err
+		}
 	}
 	s.log.InfoContext(ctx, "payout schedule paused or resumed", "schedule_id", sc.ID, "paused", pause, "actor", actor.Name)
 	return s.describe(ctx, sc)
@@ -258,6 +269,11 @@ func (s *Service) DeleteSchedule(ctx context.Context, clientID, id string, actor
 	}
 	if err := s.store.DeleteSchedule(ctx, sc.ID); err != nil {
 		return fmt.Errorf("delete schedule %s: %w", sc.ID, err)
+	}
+	if sc.DeletedAt == nil {
+		if err := s.store.ScheduleEvent(ctx, sc.ID, "deleted", actor.Name, nil); err != nil {
+			return err
+		}
 	}
 	err = s.temporal.ScheduleClient().GetHandle(ctx, sc.ID).Delete(ctx)
 	var nf *serviceerror.NotFound

@@ -78,6 +78,10 @@ func newService(cfg config.Config, st *store.Store, tc client.Client, log *slog.
 	if err != nil {
 		return nil, err
 	}
+	if controls.NewAddressPolicy != gate.NewAddressAllow && controls.WalletChangeCooldown == 0 {
+		log.Warn("NEW_ADDRESS_POLICY holds or refuses new addresses, but WALLET_CHANGE_COOLDOWN is 0: an initiator can add " +
+			"an address as a wallet and pay it at once; set a cooldown so a new wallet needs a second admin too")
+	}
 	policy := gate.Policy{Limits: limits, ApprovalThresholds: thresholds, FeeFromBalance: cfg.FeeFromBalance,
 		ClientDailyLimits: controls.ClientDailyLimits, DailyOutflowLimits: controls.DailyOutflowLimits,
 		NewAddressPolicy: controls.NewAddressPolicy, WalletCooldown: controls.WalletChangeCooldown,
