@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
 	"strconv"
 	"sync/atomic"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/heleket-payouts/payouts/access"
 	"github.com/heleket-payouts/payouts/activities"
+	"github.com/heleket-payouts/payouts/config"
 	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/httpapi"
@@ -246,7 +248,10 @@ func startCampaignEnv(ctx context.Context, o CampaignOptions) (*env, *campaignEn
 
 func (c *campaignEnv) startStack(ctx context.Context, o CampaignOptions) error {
 	timing := workflows.Timing{WebhookWait: webhookWaitBase, PollInitial: time.Second, PollMax: time.Minute}
-	policy := gate.Policy{FeeFromBalance: true}
+	policy, err := policyFromEnv()
+	if err != nil {
+		return err
+	}
 	api, err := usecase.New(ctx, usecase.Deps{Store: c.store, Temporal: c.client, TaskQueue: campaignQueue,
 		Timing: timing, Policy: policy, Logger: quiet(), BatchPageSize: o.PageSize})
 	if err != nil {
@@ -361,4 +366,24 @@ func (c *campaignEnv) postCampaign(ctx context.Context, runID string, body []byt
 		return "", fmt.Errorf("POST /payouts/batch: HTTP %d %s (%v): %.300s", resp.StatusCode, out.Error, err, data)
 	}
 	return out.ID, nil
+}
+
+// policyFromEnv is the benchmark's payout policy: the money controls
+// (CLIENT_DAILY_LIMITS, DAILY_OUTFLOW_LIMITS, NEW_ADDRESS_POLICY,
+// WALLET_CHANGE_COOLDOWN, ADDRESS_DENYLIST_FILE) and APPROVAL_THRESHOLDS
+// read from the environment as the binary reads them, so a campaign can be
+// measured with them on.
+func policyFromEnv() (gate.Policy, error) {
+	controls, err := config.LoadControls()
+	if err != nil {
+		return gate.Policy{}, err
+	}
+	thresholds, err := config.Config{ApprovalThresholds: os.Getenv("APPROVAL_THRESHOLDS")}.Thresholds()
+	if err != nil {
+		return gate.Policy{}, err
+	}
+	return gate.Policy{FeeFromBalance: true, ApprovalThresholds: thresholds,
+		ClientDailyLimits: controls.ClientDailyLimits, DailyOutflowLimits: controls.DailyOutflowLimits,
+		NewAddressPolicy: controls.NewAddressPolicy, WalletCooldown: controls.WalletChangeCooldown,
+		Denylist: gate.NewDenylist(controls.Denylist)}, nil
 }

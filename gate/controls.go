@@ -353,7 +353,7 @@ func (g *Gate) decideBatch(b store.Batch, payouts []payout.Payout, f store.Batch
 	}
 	if len(holds) > 0 {
 		b.State = store.BatchAwaitingApproval
-		b.WaitingFor = &payout.Waiting{Kind: payout.WaitApproval, Reason: strings.Join(holds, "; "), Role: approverRole}
+		b.WaitingFor = &payout.Waiting{Kind: payout.WaitApproval, Reason: summarize(holds), Role: approverRole}
 		for i := range payouts {
 			// The campaign's one approval is its rows' approval.
 			payouts[i].Status = payout.StatusRequested
@@ -400,4 +400,16 @@ func (g *Gate) Recheck(ctx context.Context, p payout.Payout) error {
 		return addressRefusal(RefusedWalletOff, "the address is client "+p.ClientID+"'s wallet, disabled since the payout was made")
 	}
 	return nil
+}
+
+// heldRowsShown is how many reasons a campaign's hold spells out; a
+// 100,000-row campaign of new addresses must not store a reason per row on
+// every row.
+const heldRowsShown = 5
+
+func summarize(reasons []string) string {
+	if len(reasons) <= heldRowsShown {
+		return strings.Join(reasons, "; ")
+	}
+	return strings.Join(reasons[:heldRowsShown], "; ") + fmt.Sprintf("; and %d more", len(reasons)-heldRowsShown)
 }

@@ -140,6 +140,17 @@ func TestDecideBatchAsAWhole(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, store.BatchAwaitingApproval, b.State)
 	assert.Contains(t, b.WaitingFor.Reason, "the campaign's USDT total 1,500 is over the approval threshold of 1,000")
+
+	g.Policy.NewAddressPolicy = NewAddressApprove
+	many := make([]payout.Payout, 100)
+	for i := range many {
+		many[i] = pay("1")
+	}
+	b, _, err = g.decideBatch(store.Batch{ID: "bt2"}, many, store.BatchFacts{Now: now, Destinations: make([]store.Destination, 100)})
+	require.NoError(t, err)
+	assert.Equal(t, store.BatchAwaitingApproval, b.State)
+	assert.Contains(t, b.WaitingFor.Reason, "; and 95 more", "a reason per row would be stored on every row")
+	assert.Less(t, len(b.WaitingFor.Reason), 2000)
 }
 
 // cmpState reads an unset state as the store's default.
