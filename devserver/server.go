@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	uiserver "github.com/temporalio/ui-server/v2/server"
@@ -224,6 +225,7 @@ func startDevServer(ctx context.Context, opts *options) (*devServer, error) {
 		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
 		temporal.WithDynamicConfigClient(dynamicConfig()),
+		temporal.WithChainedFrontendGrpcInterceptors(detachFromCaller),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("creating temporal server: %w", err)
@@ -355,4 +357,28 @@ func waitTCP(ctx context.Context, addr string) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// maxDetached bounds a request whose caller set no deadline.
+const maxDetached = 5 * time.Minute
+
+// detachFromCaller keeps a caller that dies mid-request (a worker killed
+// with kill -9, as the chaos test does) from cancelling the request inside
+// the server: SQLite answers a cancelled transaction with SQLITE_INTERRUPT
+// ("AppendHistoryNodes failed. Failed to start transaction. Error:
+// interrupted (9)"), after which the in-memory store's shard never came
+// back ("shard status unknown" on every call). The caller's deadline still
+// applies; long polls still end with their caller, so a dead worker's
+// pollers do not take tasks.
+func detachFromCaller(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if strings.Contains(info.FullMethod, "Poll") {
+		return handler(ctx, req)
+	}
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(maxDetached)
+	}
+	detached, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
+	defer cancel()
+	return handler(detached, req)
 }
