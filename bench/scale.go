@@ -189,7 +189,10 @@ func RunScale(ctx context.Context, o ScaleOptions) (res ScaleResult, err error) 
 	if err := s.startAPI(ctx, nil); err != nil {
 		return ScaleResult{}, err
 	}
-	for _, q := range scaleQueries(o.Rows) {
+	if err := fillAudit(ctx, s.pool, o.Rows, s.now, newProgress(o.Progress, "fill audit", o.Rows)); err != nil {
+		return ScaleResult{}, err
+	}
+	for _, q := range append(scaleQueries(o.Rows), clicksQueries()...) {
 		qr, err := s.measure(ctx, q, o.Requests)
 		if err != nil {
 			return ScaleResult{}, fmt.Errorf("%s: %w", q.name, err)
@@ -284,7 +287,7 @@ func (s *scaleEnv) measure(ctx context.Context, q scaleQuery, n int) (QueryResul
 		r.SQL = append(r.SQL, strings.Join(strings.Fields(st.sql), " "))
 		r.Plans = append(r.Plans, plan)
 		r.Indexes = append(r.Indexes, scanNodes(plan)...)
-		r.SeqScan = r.SeqScan || strings.Contains(plan, "Seq Scan on payouts")
+		r.SeqScan = r.SeqScan || strings.Contains(plan, "Seq Scan on payouts") || strings.Contains(plan, "Seq Scan on payout_events")
 	}
 	return r, nil
 }

@@ -82,6 +82,7 @@ func New(d Deps) http.Handler {
 		r.Post("/clients/{client_id}/wallets/disable", s.changeWallet(usecase.WalletDisable))
 		r.Post("/clients/{client_id}/wallets/delete", s.changeWallet(usecase.WalletDelete))
 		r.Get("/dashboard/api/admin-stats", s.adminStats)
+		r.Get("/dashboard/api/admin-clicks", s.adminClicks)
 		r.Post("/payouts/{id}/cancel", s.decide(usecase.DecideCancel))
 		r.Post("/payouts/{id}/approve", s.decide(usecase.DecideApprove))
 		r.Post("/payouts/{id}/reject", s.decide(usecase.DecideReject))
