@@ -89,6 +89,7 @@ func New(d Deps) http.Handler {
 		s.batchRoutes(r)
 		s.scheduleRoutes(r)
 		s.reconcileRoutes(r)
+		s.exportRoutes(r)
 	})
 	return r
 }
