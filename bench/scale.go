@@ -52,6 +52,7 @@ type ScaleResult struct {
 	IndexesMB   float64         `json:"payouts_indexes_mb"`
 	Queries     []QueryResult   `json:"queries"`
 	Webhooks    []WebhookResult `json:"webhooks,omitempty"`
+	Export      ExportResult    `json:"export"` // GET /payouts/export.csv of every payout
 }
 
 // QueryResult is one admin query, timed through the HTTP handler, with the
@@ -198,6 +199,9 @@ func RunScale(ctx context.Context, o ScaleOptions) (res ScaleResult, err error) 
 			return ScaleResult{}, fmt.Errorf("%s: %w", q.name, err)
 		}
 		res.Queries = append(res.Queries, qr)
+	}
+	if res.Export, err = s.measureExport(ctx, o.Progress); err != nil {
+		return ScaleResult{}, fmt.Errorf("export: %w", err)
 	}
 	if o.Webhooks > 0 {
 		res.Webhooks, err = s.webhooks(ctx, o)

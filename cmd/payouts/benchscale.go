@@ -69,6 +69,10 @@ func printScale(r bench.ScaleResult, plans bool) {
 			yesNo(q.SeqScan), strings.Join(compactScans(q.Indexes), "; "))
 	}
 	_ = w.Flush() // stdout
+	x := r.Export
+	fmt.Printf("\nGET %s: %d rows, %.1f MiB in %.1f s (%.0f rows/s); live heap %.1f MiB before, peak %.1f; RSS %.0f MiB before, peak %.0f (%d samples)\n",
+		x.Path, x.Rows, float64(x.Bytes)/(1<<20), x.Seconds, x.RowsPerSecond, x.HeapBeforeMiB, x.Heap.Peak,
+		x.RSSBeforeMiB, x.RSS.Peak, len(x.Samples))
 	if len(r.Webhooks) > 0 {
 		fmt.Println()
 		w = tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
