@@ -61,17 +61,6 @@ func (s *Store) CreatePayoutChecked(ctx context.Context, p payout.Payout, actor 
 	if c.Decide == nil {
 		return s.CreatePayout(ctx, p, actor, details)
 	}
-	if p.HeleketUUID != "" || p.TxID != "" || p.Commission.Valid || p.FailureReason != "" {
-		return payout.Payout{}, false, fmt.Errorf("store: create payout %s: Heleket facts arrive through Apply, not at creation", p.ID)
-	}
-	amount, err := numericParam("amount", p.Amount)
-	if err != nil {
-		return payout.Payout{}, false, fmt.Errorf("store: create payout %s: %w", p.ID, err)
-	}
-	detailsJSON, err := encodeDetails(details)
-	if err != nil {
-		return payout.Payout{}, false, fmt.Errorf("store: create payout %s: %w", p.ID, err)
-	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := lockOutflow(ctx, tx, c, []outflowKey{{p.ClientID, p.Asset}}, false); err != nil {
 			return err
@@ -94,13 +83,7 @@ func (s *Store) CreatePayoutChecked(ctx context.Context, p payout.Payout, actor 
 		if err != nil {
 			return err
 		}
-		if decided.Status == "" {
-			decided.Status = payout.StatusRequested
-		}
-		stored, err = scanPayoutWith(tx.QueryRow(ctx, insertPayoutSQL,
-			decided.ID, decided.ClientID, decided.Asset, decided.Network, amount, decided.Address, decided.Memo,
-			string(decided.Origin), string(decided.Status), decided.IsSubtract, decided.RequestedBy, decided.IdempotencyKey,
-			actor, withWaiting(detailsJSON, decided.WaitingFor), decided.WaitingFor))
+		stored, err = insertPayout(ctx, tx, decided, actor, details)
 		if errors.Is(err, ErrNotFound) {
 			// Nothing inserted: a concurrent identical request (no lock
 			// taken for an asset without controls) committed first, or the
@@ -125,23 +108,6 @@ func (s *Store) CreatePayoutChecked(ctx context.Context, p payout.Payout, actor 
 		metrics.PayoutStarted(stored)
 	}
 	return stored, created, nil
-}
-
-// withWaiting adds what the payout waits for to its creation audit row, so
-// the trail explains the hold.
-func withWaiting(details []byte, w *payout.Waiting) []byte {
-	if w == nil {
-		return details
-	}
-	// encodeDetails makes a JSON object; the waiting reason joins it.
-	extra, err := encodeDetails(map[string]any{"waiting_for": w})
-	if err != nil || len(details) < 2 {
-		return details
-	}
-	if string(details) == "{}" || string(details) == "null" {
-		return extra
-	}
-	return append(append(details[:len(details)-1:len(details)-1], ','), extra[1:]...)
 }
 
 // outflowKey is one (client, asset) whose totals a check reads.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -63,23 +64,7 @@ func scanPayouts(rows pgx.Rows) ([]payout.Payout, error) {
 // existing payout is returned with created=false: the caller decides whether
 // it matches the request.
 func (s *Store) CreatePayout(ctx context.Context, p payout.Payout, actor string, details map[string]any) (stored payout.Payout, created bool, err error) {
-	if p.HeleketUUID != "" || p.TxID != "" || p.Commission.Valid || p.FailureReason != "" {
-		return payout.Payout{}, false, fmt.Errorf("store: create payout %s: Heleket facts arrive through Apply, not at creation", p.ID)
-	}
-	if p.Status == "" {
-		p.Status = payout.StatusRequested
-	}
-	amount, err := numericParam("amount", p.Amount)
-	if err != nil {
-		return payout.Payout{}, false, fmt.Errorf("store: create payout %s: %w", p.ID, err)
-	}
-	detailsJSON, err := encodeDetails(details)
-	if err != nil {
-		return payout.Payout{}, false, fmt.Errorf("store: create payout %s: %w", p.ID, err)
-	}
-	stored, err = scanPayoutWith(s.pool.QueryRow(ctx, insertPayoutSQL,
-		p.ID, p.ClientID, p.Asset, p.Network, amount, p.Address, p.Memo, string(p.Origin),
-		string(p.Status), p.IsSubtract, p.RequestedBy, p.IdempotencyKey, actor, detailsJSON, p.WaitingFor))
+	stored, err = insertPayout(ctx, s.pool, p, actor, details)
 	if err == nil {
 		// Counted here, where every payout is created whatever its
 		// origin, so that started and finished figures agree.
@@ -96,6 +81,36 @@ func (s *Store) CreatePayout(ctx context.Context, p payout.Payout, actor string,
 		return payout.Payout{}, false, fmt.Errorf("store: create payout %s: load conflicting payout: %w", p.ID, err)
 	}
 	return existing, false, nil
+}
+
+// insertPayout writes a new payout and its creation audit row, the audit
+// details saying what a held payout waits for; ErrNotFound when a payout
+// with its ID or (client, key) exists and nothing was written.
+func insertPayout(ctx context.Context, q querier, p payout.Payout, actor string, details map[string]any) (payout.Payout, error) {
+	if p.HeleketUUID != "" || p.TxID != "" || p.Commission.Valid || p.FailureReason != "" {
+		return payout.Payout{}, errors.New("Heleket facts arrive through Apply, not at creation")
+	}
+	if p.Status == "" {
+		p.Status = payout.StatusRequested
+	}
+	amount, err := numericParam("amount", p.Amount)
+	if err != nil {
+		return payout.Payout{}, err
+	}
+	if p.WaitingFor != nil {
+		details = maps.Clone(details)
+		if details == nil {
+			details = map[string]any{}
+		}
+		details["waiting_for"] = p.WaitingFor
+	}
+	detailsJSON, err := encodeDetails(details)
+	if err != nil {
+		return payout.Payout{}, err
+	}
+	return scanPayoutWith(q.QueryRow(ctx, insertPayoutSQL,
+		p.ID, p.ClientID, p.Asset, p.Network, amount, p.Address, p.Memo, string(p.Origin),
+		string(p.Status), p.IsSubtract, p.RequestedBy, p.IdempotencyKey, actor, detailsJSON, p.WaitingFor))
 }
 
 // insertPayoutSQL writes the payout and its creation audit row in one
