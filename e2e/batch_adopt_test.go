@@ -31,21 +31,8 @@ func TestCampaignStoredBeforeWorkflowsIsAdopted(t *testing.T) {
 		{ClientID: "old-3", Asset: "USDT", Network: "tron", Amount: "5", Address: tronAddress},
 	}
 	key := uniqueKey("legacy-campaign")
-	valid, batchErrs, rowErrs := batch.Validate(key, rows, payout.Limits{})
-	require.True(t, batchErrs.Empty())
-	require.Empty(t, rowErrs)
 	// IDs as the old release made them: no installation.
-	payouts := make([]payout.Payout, len(valid))
-	for i, v := range valid {
-		payouts[i] = payout.Payout{ID: batch.PayoutID("", key, v.ClientID, i), ClientID: v.ClientID, Asset: v.Asset,
-			Network: v.Network, Amount: v.Amount, Address: v.Address, Origin: payout.OriginBonus,
-			Status: payout.StatusRequested, IsSubtract: true, RequestedBy: testenv.AdminName}
-	}
-	b := store.Batch{ID: batch.ID("", key), IdempotencyKey: key, Fingerprint: batch.Fingerprint(valid),
-		RowCount: len(rows), RequestedBy: testenv.AdminName}
-	_, created, err := e.Store.CreateBatch(ctx, b, payouts)
-	require.NoError(t, err)
-	require.True(t, created)
+	b, payouts := storeCampaignWithoutWorkflow(t, e, "", key, rows)
 	// The old release started rows in payout ID order; the first one made it.
 	first := payouts[0]
 	for _, p := range payouts {
@@ -53,7 +40,7 @@ func TestCampaignStoredBeforeWorkflowsIsAdopted(t *testing.T) {
 			first = p
 		}
 	}
-	_, err = e.Starter.Start(ctx, first, gate.FromBatch)
+	_, err := e.Starter.Start(ctx, first, gate.FromBatch)
 	require.NoError(t, err)
 	require.NoError(t, e.Store.MarkBatchStarted(ctx, b.ID, []string{first.ID}))
 
@@ -103,4 +90,27 @@ func TestCampaignRowStartedAfterItsWorkflowClosedIsNotRunAgain(t *testing.T) {
 	require.NoError(t, run.Get(ctx, nil))
 	assert.Equal(t, 1, countWorkflows(t, e, p.ID), "one run of the payout's workflow")
 	assert.Equal(t, 1, e.Sandbox.Stats().Creates)
+}
+
+// storeCampaignWithoutWorkflow stores a campaign's rows as the API does,
+// under the installation's IDs ("": the release before installation IDs),
+// and starts nothing: what a crash before the starts, or an older release,
+// leaves behind.
+func storeCampaignWithoutWorkflow(t *testing.T, e *testenv.Env, installation, key string, rows []batch.Row) (store.Batch, []payout.Payout) {
+	t.Helper()
+	valid, batchErrs, rowErrs := batch.Validate(key, rows, payout.Limits{})
+	require.True(t, batchErrs.Empty())
+	require.Empty(t, rowErrs)
+	payouts := make([]payout.Payout, len(valid))
+	for i, v := range valid {
+		payouts[i] = payout.Payout{ID: batch.PayoutID(installation, key, v.ClientID, i), ClientID: v.ClientID, Asset: v.Asset,
+			Network: v.Network, Amount: v.Amount, Address: v.Address, Origin: payout.OriginBonus,
+			Status: payout.StatusRequested, IsSubtract: true, RequestedBy: testenv.AdminName}
+	}
+	b := store.Batch{ID: batch.ID(installation, key), IdempotencyKey: key, Fingerprint: batch.Fingerprint(valid),
+		RowCount: len(rows), RequestedBy: testenv.AdminName}
+	_, created, err := e.Store.CreateBatch(context.Background(), b, payouts)
+	require.NoError(t, err)
+	require.True(t, created)
+	return b, payouts
 }

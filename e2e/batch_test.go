@@ -227,19 +227,7 @@ func TestBatchRepeatResumesStartsLostInACrash(t *testing.T) {
 		{ClientID: "r-2", Asset: "USDT", Network: "tron", Amount: "4", Address: tronAddress},
 	}
 	key := uniqueKey("crash")
-	valid, batchErrs, rowErrs := batch.Validate(key, rows, payout.Limits{})
-	require.True(t, batchErrs.Empty())
-	require.Empty(t, rowErrs)
-	payouts := make([]payout.Payout, len(valid))
-	for i, v := range valid {
-		payouts[i] = payout.Payout{ID: batch.PayoutID(e.Installation, key, v.ClientID, i), ClientID: v.ClientID, Asset: v.Asset,
-			Network: v.Network, Amount: v.Amount, Address: v.Address, Origin: payout.OriginBonus,
-			Status: payout.StatusRequested, IsSubtract: true, RequestedBy: testenv.AdminName}
-	}
-	_, created, err := e.Store.CreateBatch(context.Background(), store.Batch{ID: batch.ID(e.Installation, key), IdempotencyKey: key,
-		Fingerprint: batch.Fingerprint(valid), RowCount: len(rows), RequestedBy: testenv.AdminName}, payouts)
-	require.NoError(t, err)
-	require.True(t, created)
+	_, payouts := storeCampaignWithoutWorkflow(t, e, e.Installation, key, rows)
 	stored := testenv.Decode[batchJSON](e, e.Do(http.MethodGet, "/payouts/batches/"+batch.ID(e.Installation, key), nil, nil))
 	assert.Equal(t, 2, stored.NotStarted, "stored as requested, nothing started")
 
