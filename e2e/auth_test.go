@@ -42,8 +42,9 @@ func rowCounts(t *testing.T, e *testenv.Env) map[string]int {
 // requestBodies are requests that would succeed with a valid token, so a
 // refusal proves the token check, not input validation, stopped them.
 var requestBodies = map[string]string{
-	"POST /clients/{client_id}/payout": `{"asset":"USDT","network":"tron","amount":"5","address":"` + tronAddress + `"}`,
-	"PUT /clients/{client_id}/wallets": `{"asset":"USDT","network":"tron","address":"` + tronAddress + `","default":true}`,
+	"POST /clients/{client_id}/payout":       `{"asset":"USDT","network":"tron","amount":"5","address":"` + tronAddress + `"}`,
+	"PUT /clients/{client_id}/wallets":       `{"asset":"USDT","network":"tron","address":"` + tronAddress + `","default":true}`,
+	"POST /clients/{client_id}/payout/quote": `{"asset":"USDT","network":"tron","amount":"5","address":"` + tronAddress + `"}`,
 }
 
 func TestAdminRoutesWithoutAValidTokenAre401AndChangeNothing(t *testing.T) {

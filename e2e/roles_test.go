@@ -60,6 +60,7 @@ type forbiddenJSON struct {
 // it, so no route is open to a viewer by omission.
 var writeRoles = map[string]access.Role{
 	"POST /clients/{client_id}/payout":                                 access.Initiator,
+	"POST /clients/{client_id}/payout/quote":                           access.Initiator,
 	"PUT /clients/{client_id}/wallets":                                 access.Initiator,
 	"POST /clients/{client_id}/wallets/disable":                        access.Initiator,
 	"POST /clients/{client_id}/wallets/delete":                         access.Initiator,
@@ -90,6 +91,7 @@ func writeBodies(t *testing.T) map[string][]byte {
 	walletAt := []byte(`{"asset":"USDT","network":"tron","address":"` + tronAddress + `"}`)
 	return map[string][]byte{
 		"POST /clients/{client_id}/payout":          []byte(requestBodies["POST /clients/{client_id}/payout"]),
+		"POST /clients/{client_id}/payout/quote":    []byte(requestBodies["POST /clients/{client_id}/payout"]),
 		"PUT /clients/{client_id}/wallets":          []byte(requestBodies["PUT /clients/{client_id}/wallets"]),
 		"POST /payouts/batch":                       rows,
 		"POST /clients/{client_id}/wallets/approve": walletAt,

@@ -219,11 +219,18 @@ func (g *Gate) approvalReasons(p payout.Payout, clientTotal decimal.Decimal) []s
 // denied refuses a payout to a listed address. The message names the
 // address masked only: the denylist itself is not to be read back.
 func (g *Gate) denied(address, from string) *Refusal {
+	r := g.denyRefusal(address)
+	if r != nil {
+		metrics.GateRefused(from)
+		metrics.GateRefusal(RefusedDenylist)
+	}
+	return r
+}
+
+func (g *Gate) denyRefusal(address string) *Refusal {
 	if address == "" || !g.Policy.Denylist.Contains(address) {
 		return nil
 	}
-	metrics.GateRefused(from)
-	metrics.GateRefusal(RefusedDenylist)
 	return addressRefusal(RefusedDenylist, "address "+payout.MaskAddress(address)+" is on the address denylist")
 }
 

@@ -99,21 +99,35 @@ func (g *Gate) Validate(r payout.Request) (payout.Valid, *Refusal) {
 // when no address is given, the approval the amount needs, and the ID of
 // the client's idempotency key in this installation.
 func (g *Gate) APIPayout(ctx context.Context, v payout.Valid, requestedBy string) (payout.Payout, error) {
-	if v.Address == "" {
-		w, err := g.Wallets.DefaultWallet(ctx, v.ClientID, v.Asset, v.Network)
-		if errors.Is(err, store.ErrNotFound) {
-			metrics.GateRefused(FromAPI)
-			return payout.Payout{}, NoDefaultWallet(v.Asset, v.Network)
-		}
-		if err != nil {
-			return payout.Payout{}, fmt.Errorf("gate: default wallet of client %s: %w", v.ClientID, err)
-		}
-		v.Address, v.Memo = w.Address, cmp.Or(v.Memo, w.Memo)
+	v, err := g.withDefaultWallet(ctx, v)
+	var refused *Refusal
+	if errors.As(err, &refused) {
+		metrics.GateRefused(FromAPI)
+	}
+	if err != nil {
+		return payout.Payout{}, err
 	}
 	p := g.made(v, payout.DeriveID(g.Policy.Installation, "api", v.ClientID, v.IdempotencyKey), requestedBy)
 	p.IdempotencyKey = v.IdempotencyKey
 	metrics.GateMade(FromAPI)
 	return p, nil
+}
+
+// withDefaultWallet fills a request without address with its client's
+// default wallet (and its memo unless the request has one).
+func (g *Gate) withDefaultWallet(ctx context.Context, v payout.Valid) (payout.Valid, error) {
+	if v.Address != "" {
+		return v, nil
+	}
+	w, err := g.Wallets.DefaultWallet(ctx, v.ClientID, v.Asset, v.Network)
+	if errors.Is(err, store.ErrNotFound) {
+		return payout.Valid{}, NoDefaultWallet(v.Asset, v.Network)
+	}
+	if err != nil {
+		return payout.Valid{}, fmt.Errorf("gate: default wallet of client %s: %w", v.ClientID, err)
+	}
+	v.Address, v.Memo = w.Address, cmp.Or(v.Memo, w.Memo)
+	return v, nil
 }
 
 // BatchPayouts makes the payouts of a campaign's valid rows, default

@@ -27,6 +27,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, what string, err e
 		taken   *usecase.ConflictError
 		invalid *usecase.InvalidError
 		down    *usecase.UnavailableError
+		bad     *usecase.UpstreamError
 		denied  *access.Forbidden
 		self    *access.SelfApproval
 	)
@@ -47,6 +48,9 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, what string, err e
 	case errors.As(err, &down):
 		s.log.ErrorContext(r.Context(), what, "error", err)
 		writeError(w, http.StatusServiceUnavailable, down.Message, nil)
+	case errors.As(err, &bad):
+		s.log.ErrorContext(r.Context(), what, "error", err)
+		writeError(w, http.StatusBadGateway, bad.Message, nil)
 	default:
 		s.log.ErrorContext(r.Context(), what, "error", err)
 		writeError(w, http.StatusInternalServerError, "could not "+what, nil)

@@ -73,6 +73,7 @@ func New(d Deps) http.Handler {
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireAdmin)
 		r.Post("/clients/{client_id}/payout", s.createPayout)
+		r.Post("/clients/{client_id}/payout/quote", s.quotePayout)
 		r.Get("/payouts/{id}", s.getPayout)
 		r.Get("/payouts", s.listPayouts)
 		r.Get("/payouts/{id}/events", s.payoutEvents)

@@ -203,6 +203,25 @@ func outflowSum(where string) string {
 			AND status = 'paid' AND finalized_at > now() - interval '24 hours') outflow)`
 }
 
+// DestinationFacts reads what is known of a prospective payout's address
+// outside any transaction, with the database's clock: a fee quote applies
+// the destination rules without storing or locking anything.
+func (s *Store) DestinationFacts(ctx context.Context, p payout.Payout, paidBefore bool) (Facts, error) {
+	var f Facts
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return Facts{}, fmt.Errorf("destination facts: %w", err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }() // read-only: nothing to keep
+	if err := tx.QueryRow(ctx, `SELECT now()`).Scan(&f.Now); err != nil {
+		return Facts{}, fmt.Errorf("destination facts: clock: %w", err)
+	}
+	if f.Destination, err = readDestination(ctx, tx, p, paidBefore); err != nil {
+		return Facts{}, err
+	}
+	return f, nil
+}
+
 func readDestination(ctx context.Context, tx pgx.Tx, p payout.Payout, paidBefore bool) (Destination, error) {
 	var d Destination
 	w, err := scanWallet(tx.QueryRow(ctx, `SELECT `+walletColumns+` FROM client_wallets

@@ -212,7 +212,7 @@ func (e *Env) newService(opts Options) *usecase.Service {
 			ClientDailyLimits: opts.Controls.ClientDailyLimits, DailyOutflowLimits: opts.Controls.DailyOutflowLimits,
 			NewAddressPolicy: opts.Controls.NewAddressPolicy, Denylist: opts.Controls.Denylist,
 			WalletCooldown: opts.Controls.WalletCooldown},
-		ReconcileEvery: reconcileEvery, ReconcileLeaseTTL: activities.DefaultLeaseTTL, Logger: e.log}
+		ReconcileEvery: reconcileEvery, ReconcileLeaseTTL: activities.DefaultLeaseTTL, Logger: e.log, Fees: e.Heleket}
 	d.ReconcileIDs.Schedule = "payout-reconciliation-" + e.TaskQueue
 	d.ReconcileIDs.Manual = "payout-reconciliation-manual-" + e.TaskQueue
 	if opts.Codec != nil {
