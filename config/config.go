@@ -74,12 +74,14 @@ type Config struct {
 
 	// Operations (config/ops.go): the UI's public URL for links, the
 	// worker's /metrics, and payload encryption with its codec endpoint.
-	TemporalUIURL     string `envconfig:"TEMPORAL_UI_URL"`
-	WorkerMetricsAddr string `envconfig:"WORKER_METRICS_ADDR" default:"127.0.0.1:9091"`
-	PayloadKeys       string `envconfig:"PAYLOAD_KEYS"`
-	PayloadKeyID      string `envconfig:"PAYLOAD_KEY_ID"`
-	CodecToken        string `envconfig:"CODEC_TOKEN"`
-	CodecCORSOrigins  string `envconfig:"CODEC_CORS_ORIGINS"`
+	TemporalUIURL string `envconfig:"TEMPORAL_UI_URL"`
+	// ConsoleSessionTTL is how long an admin console sign-in lasts (capped by the token's expiry).
+	ConsoleSessionTTL time.Duration `envconfig:"CONSOLE_SESSION_TTL" default:"8h"`
+	WorkerMetricsAddr string        `envconfig:"WORKER_METRICS_ADDR" default:"127.0.0.1:9091"`
+	PayloadKeys       string        `envconfig:"PAYLOAD_KEYS"`
+	PayloadKeyID      string        `envconfig:"PAYLOAD_KEY_ID"`
+	CodecToken        string        `envconfig:"CODEC_TOKEN"`
+	CodecCORSOrigins  string        `envconfig:"CODEC_CORS_ORIGINS"`
 
 	// Webhook route protection (config/security.go): an optional source
 	// allow-list, the proxies whose X-Forwarded-For is believed, and a

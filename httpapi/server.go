@@ -37,6 +37,9 @@ type Deps struct {
 	// Alerter posts operational alerts (alert.Poster); nil posts none.
 	Alerter Alerter
 	Logger  *slog.Logger
+	// Console is the admin console (package console), served under
+	// /console/ with its own sign-in; nil serves none.
+	Console http.Handler
 }
 
 // Alerter posts an alert to the operators' channel.
@@ -70,6 +73,9 @@ func New(d Deps) http.Handler {
 	r.Get("/readyz", s.readyz)
 	r.With(s.guardWebhook()).Post("/payouts/webhook", s.webhook)
 	r.Get("/openapi.yaml", s.openapi)
+	if d.Console != nil {
+		r.Mount("/console", d.Console)
+	}
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireAdmin)
 		r.Post("/clients/{client_id}/payout", s.createPayout)

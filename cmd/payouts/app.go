@@ -14,6 +14,7 @@ import (
 	"github.com/heleket-payouts/payouts/activities"
 	"github.com/heleket-payouts/payouts/alert"
 	"github.com/heleket-payouts/payouts/config"
+	"github.com/heleket-payouts/payouts/console"
 	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/httpapi"
@@ -141,10 +142,20 @@ func newAPI(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
+	proxies, err := cfg.Proxies()
+	if err != nil {
+		return nil, err
+	}
+	con, err := console.New(console.Deps{Service: svc, Store: st, AdminTokens: config.Credentials(tokens),
+		TemporalUIURL: cfg.UIURL(), Namespace: cfg.TemporalNamespace, TrustedProxies: proxies,
+		SessionTTL: cfg.ConsoleSessionTTL, Logger: log})
+	if err != nil {
+		return nil, err
+	}
 	api := httpapi.New(httpapi.Deps{
 		Service: svc, Store: st, AdminTokens: config.Credentials(tokens),
 		HeleketAPIKey: cfg.HeleketAPIKey, WebhookSecret: cfg.HeleketWebhookSecret,
-		WebhookGuard: guard, Alerter: alerts, Logger: log,
+		WebhookGuard: guard, Alerter: alerts, Logger: log, Console: con,
 	})
 	return withOps(cfg, api, tokens)
 }

@@ -185,3 +185,60 @@ func ArtifactsDir(t testing.TB) string {
 	}
 	return dir
 }
+
+// Open navigates to url and waits for its body.
+func (b *Browser) Open(url string) {
+	b.t.Helper()
+	b.Run(chromedp.Navigate(url), chromedp.WaitReady("body", chromedp.ByQuery))
+}
+
+// Fill sets the value of the form control that the CSS selector finds.
+func (b *Browser) Fill(selector, value string) {
+	b.t.Helper()
+	b.Run(chromedp.SetValue(selector, value, chromedp.ByQuery))
+}
+
+// Click clicks the element that the CSS selector finds (a submit button
+// navigates; WaitFor then waits for the next page).
+func (b *Browser) Click(selector string) {
+	b.t.Helper()
+	b.Run(chromedp.Click(selector, chromedp.ByQuery))
+}
+
+// Eval evaluates a script expression in the page into out.
+func (b *Browser) Eval(expr string, out any) {
+	b.t.Helper()
+	b.Run(chromedp.Evaluate(expr, out))
+}
+
+// Count is the number of elements the CSS selector finds now.
+func (b *Browser) Count(selector string) int {
+	b.t.Helper()
+	var n int
+	b.Eval(fmt.Sprintf("document.querySelectorAll(%q).length", selector), &n)
+	return n
+}
+
+// Run runs chromedp actions within 30 s, failing the test on an error.
+func (b *Browser) Run(actions ...chromedp.Action) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Run(ctx, actions...); err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+}
+
+// ScreenshotTo saves the page, as a person sees it in the window, to path.
+func (b *Browser) ScreenshotTo(path string) {
+	b.t.Helper()
+	var png []byte
+	b.Run(chromedp.FullScreenshot(&png, 100))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		b.t.Fatalf("screenshot dir: %v", err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Fatalf("save screenshot: %v", err)
+	}
+	b.t.Logf("screenshot: %s", path)
+}

@@ -27,6 +27,7 @@ import (
 	"github.com/heleket-payouts/payouts/access"
 	"github.com/heleket-payouts/payouts/activities"
 	"github.com/heleket-payouts/payouts/codec"
+	"github.com/heleket-payouts/payouts/console"
 	"github.com/heleket-payouts/payouts/gate"
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/heleket/sandbox"
@@ -172,12 +173,15 @@ func New(t *testing.T, opts Options) *Env {
 		CallbackURL: "http://" + listener.Addr().String() + "/payouts/webhook"}
 	e.setupReconciliation(opts)
 	e.Acts.Logger, e.Acts.Alerts = e.log, e.Rec.Alerts
+	tokens := append([]access.Credential{access.NewCredential(AdminName, AdminToken, nil, time.Time{}),
+		access.NewCredential(SecondAdmin, SecondAdminToken, nil, time.Time{})}, opts.AdminTokens...)
+	con, err := console.New(console.Deps{Service: e.Service, Store: e.Store, AdminTokens: tokens,
+		TemporalUIURL: uiURL, Namespace: "default", Logger: e.log})
+	require.NoError(t, err)
 	e.API = httptest.NewUnstartedServer(withOps(opts, httpapi.New(httpapi.Deps{
-		Service: e.Service, Store: e.Store,
-		AdminTokens: append([]access.Credential{access.NewCredential(AdminName, AdminToken, nil, time.Time{}),
-			access.NewCredential(SecondAdmin, SecondAdminToken, nil, time.Time{})}, opts.AdminTokens...),
+		Service: e.Service, Store: e.Store, AdminTokens: tokens,
 		HeleketAPIKey: APIKey,
-		WebhookGuard:  opts.WebhookGuard, Logger: e.log,
+		WebhookGuard:  opts.WebhookGuard, Logger: e.log, Console: con,
 	})))
 	e.API.Listener.Close()
 	e.API.Listener = listener

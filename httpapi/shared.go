@@ -1,0 +1,26 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/heleket-payouts/payouts/payout"
+	"github.com/heleket-payouts/payouts/store"
+)
+
+// The admin console (package console) decodes what the API decodes with
+// the API's own rules, so a filter or a note means the same on both.
+
+// ParsePayoutQuery reads GET /payouts's filters, cursor and limit from a
+// request's query, with the field errors of the API's 422.
+func ParsePayoutQuery(r *http.Request) (store.PayoutFilter, *store.PageKey, int, payout.FieldErrors) {
+	return parseListQuery(r)
+}
+
+// EncodeCursor is the next_cursor of a page ending at k.
+func EncodeCursor(k store.PageKey) string { return encodeCursor(k) }
+
+// ReasonProblem is what is wrong with a decision's reason or note, or "".
+func ReasonProblem(reason string) string { return reasonProblem(reason) }
+
+// MaskAddress is an address as the API shows it.
+func MaskAddress(a string) string { return maskAddress(a) }
