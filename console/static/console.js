@@ -16,11 +16,22 @@
           tpl.innerHTML = html.trim();
           var next = tpl.content.querySelector("[data-live]");
           if (!next) return;
+          if (next.outerHTML === el.outerHTML) { poll(el); return; }
+          keepTyping(el, next);
           el.replaceWith(next);
           poll(next);
         })
         .catch(function () { poll(el); });
     }, every);
+  }
+  // What the admin is typing in the old part survives the swap.
+  function keepTyping(from, to) {
+    from.querySelectorAll("textarea[id], input[id]:not([type=hidden])").forEach(function (f) {
+      var g = to.querySelector("#" + CSS.escape(f.id));
+      if (!g) return;
+      g.value = f.value;
+      if (document.activeElement === f) setTimeout(function () { g.focus(); }, 0);
+    });
   }
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-live]").forEach(poll);
