@@ -86,6 +86,7 @@ func New(d Deps) (http.Handler, error) {
 		r.Post("/signout", c.signOut)
 		c.clientRoutes(r)
 		c.payoutRoutes(r)
+		c.campaignRoutes(r)
 	})
 	return r, nil
 }

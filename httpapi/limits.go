@@ -16,6 +16,8 @@ import (
 // all, gets maxBody.
 var routeBodyLimits = map[string]int64{
 	http.MethodPost + " /payouts/batch": maxBatchBody,
+	// The console's campaign upload: the same CSV in a multipart form.
+	http.MethodPost + " /console/campaigns": maxBatchBody + 64<<10,
 }
 
 // limitBodies bounds every request body before any handler or auth check
