@@ -87,6 +87,7 @@ func New(d Deps) (http.Handler, error) {
 		c.clientRoutes(r)
 		c.payoutRoutes(r)
 		c.campaignRoutes(r)
+		r.Get("/dashboard", c.dashboard)
 	})
 	return r, nil
 }
@@ -120,7 +121,7 @@ func staticHandler(static fs.FS) http.Handler {
 }
 
 func (c *console) home(w http.ResponseWriter, r *http.Request) {
-	http.Redirect(w, r, "/console/payouts", http.StatusSeeOther)
+	http.Redirect(w, r, "/console/dashboard", http.StatusSeeOther)
 }
 
 // secure says whether the request came over https: directly, or through

@@ -81,6 +81,15 @@ func TestConsoleSignInPayOutAndWatchItTurnPaid(t *testing.T) {
 	assert.Equal(t, testenv.AdminName, p.RequestedBy)
 	assert.Equal(t, tronAddress, p.Address, "the default wallet was paid")
 	assert.Equal(t, 1, payoutCount(t, e))
+
+	b.Open(e.API.URL + "/console/dashboard")
+	text = b.WaitFor(regexp.MustCompile(`Amounts per asset`), wait)
+	assert.Positive(t, b.Count("#chart-status svg rect[fill]"), "today's paid payout is a bar")
+	assert.Positive(t, b.Count("#chart-success svg circle"), "today's success rate is a point")
+	assert.Positive(t, b.Count("#chart-time svg polyline"), "time to final is drawn")
+	assert.Positive(t, b.Count("#chart-activity svg rect[fill]"), "alice's request is counted")
+	assert.Regexp(t, `USDT\s+1\s+12\.5 USDT`, text)
+	screenshot(t, b, "dashboard")
 }
 
 // Four eyes hold in the console as in the API: the initiator's approve is
