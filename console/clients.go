@@ -193,6 +193,10 @@ func (c *console) walletAction(act func(r *http.Request, wl store.Wallet) error)
 				c.showClient(w, r, status, &clientData{ClientID: clientID, WalletForm: walletForm{Default: true}}, msg)
 				return
 			}
+			if r.PostFormValue("back") == "approvals" {
+				http.Redirect(w, r, "/console/approvals", http.StatusSeeOther)
+				return
+			}
 			c.backToClient(w, r, clientID)
 			return
 		}

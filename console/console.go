@@ -88,6 +88,7 @@ func New(d Deps) (http.Handler, error) {
 		c.payoutRoutes(r)
 		c.campaignRoutes(r)
 		r.Get("/dashboard", c.dashboard)
+		c.scheduleRoutes(r)
 	})
 	return r, nil
 }

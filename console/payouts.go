@@ -152,7 +152,10 @@ func cleanQuery(q url.Values) url.Values {
 }
 
 type approvalsData struct {
-	Payouts []payout.Payout
+	Payouts   []payout.Payout
+	Batches   []store.Batch
+	Schedules []store.Schedule
+	Wallets   []walletRow
 }
 
 // approvals lists what waits for a second admin.
@@ -163,6 +166,14 @@ func (c *console) approvals(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, "list the payouts awaiting approval", err)
 		return
 	}
-	c.render(w, r, http.StatusOK, "approvals", page{Title: "Approvals", Nav: "approvals",
-		Data: approvalsData{Payouts: items}})
+	pending, err := c.Store.PendingApprovals(r.Context(), 200)
+	if err != nil {
+		c.fail(w, r, "list what awaits approval", err)
+		return
+	}
+	d := approvalsData{Payouts: items, Batches: pending.Batches, Schedules: pending.Schedules}
+	for _, wl := range pending.Wallets {
+		d.Wallets = append(d.Wallets, walletRow{Wallet: wl, Ref: walletRef(wl)})
+	}
+	c.render(w, r, http.StatusOK, "approvals", page{Title: "Approvals", Nav: "approvals", Data: d})
 }
