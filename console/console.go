@@ -89,6 +89,7 @@ func New(d Deps) (http.Handler, error) {
 		c.campaignRoutes(r)
 		r.Get("/dashboard", c.dashboard)
 		c.scheduleRoutes(r)
+		c.reconcileRoutes(r)
 	})
 	return r, nil
 }

@@ -62,3 +62,24 @@ func TestConsoleApprovalsReleaseAWalletAndASchedule(t *testing.T) {
 	require.Len(t, list, 1)
 	assert.Equal(t, store.ScheduleApprovalApproved, list[0].ApprovalState)
 }
+
+// An operator starts reconciliation from the console and sees the run.
+func TestConsoleRunsReconciliation(t *testing.T) {
+	e := testenv.New(t, testenv.Options{})
+	b := browser.New(t)
+	signIn(t, b, e, testenv.AdminToken)
+	b.Open(e.API.URL + "/console/reconciliation")
+	b.Click("#reconcile-button")
+	b.WaitFor(regexp.MustCompile(`Reconciliation run \S+`), wait)
+	for range 120 {
+		if regexp.MustCompile(`Finished\s+\d{4}-`).MatchString(b.Text()) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+		b.Reload()
+	}
+	text := b.WaitFor(regexp.MustCompile(`Finished\s+\d{4}-`), wait)
+	assert.Contains(t, text, "admin:"+testenv.AdminName)
+	b.Open(e.API.URL + "/console/reconciliation")
+	assert.Equal(t, 1, b.Count("#runs tbody tr a"))
+}
