@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -90,6 +91,17 @@ func TestConsoleSignInPayOutAndWatchItTurnPaid(t *testing.T) {
 	assert.Positive(t, b.Count("#chart-activity svg rect[fill]"), "alice's request is counted")
 	assert.Regexp(t, `USDT\s+1\s+12\.5 USDT`, text)
 	screenshot(t, b, "dashboard")
+
+	// On a phone nothing but the tables' own scroll boxes is wider than
+	// the screen.
+	b.Run(chromedp.EmulateViewport(390, 844))
+	for _, path := range []string{"/console/clients?client_id=501", "/console/payouts/" + p.ID, "/console/dashboard"} {
+		b.Open(e.API.URL + path)
+		var wide bool
+		b.Eval(`document.documentElement.scrollWidth > window.innerWidth`, &wide)
+		assert.False(t, wide, "%s is wider than a phone", path)
+	}
+	b.Screenshot("phone-dashboard")
 }
 
 // Four eyes hold in the console as in the API: the initiator's approve is
