@@ -90,3 +90,17 @@ func TestAPostFromAnotherSiteIsRefusedBeforeAnything(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, rec.Code, name)
 	}
 }
+
+func TestASignInWithoutTheFormsTokenIsRefused(t *testing.T) {
+	h := newTestConsole(t, Deps{})
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, "/signin", strings.NewReader("token=anything&csrf=guess"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: signInCookie, Value: "other"})
+	h.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusForbidden, rec.Code)
+	assert.Contains(t, rec.Body.String(), "The form expired")
+	for _, c := range rec.Result().Cookies() {
+		assert.NotEqual(t, sessionCookie, c.Name, "no session")
+	}
+}

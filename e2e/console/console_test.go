@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -235,6 +237,29 @@ func TestConsoleShowsHostileInputAsText(t *testing.T) {
 	}
 	b.Open(e.API.URL + pages[0])
 	assert.Contains(t, b.Text(), script+img, "the client id is shown as text")
+
+	// A campaign row and a schedule holding markup come back as errors,
+	// shown as text.
+	csv := filepath.Join(t.TempDir(), "hostile.csv")
+	require.NoError(t, os.WriteFile(csv, []byte("client_id,asset,network,amount,address,memo\n"+
+		`"`+strings.ReplaceAll(img, `"`, `""`)+`",USDT,tron,5,`+tronAddress+`,`+"\n"), 0o644))
+	b.Open(e.API.URL + "/console/campaigns")
+	b.Run(chromedp.SetUploadFiles("#csv", []string{csv}, chromedp.ByQuery))
+	b.Click("#upload-button")
+	b.WaitFor(regexp.MustCompile(`Nothing was stored`), wait)
+	notRun(t, b, "campaign row errors")
+	b.Open(e.API.URL + "/console/schedules?client_id=504")
+	b.Fill("#s-name", script+img)
+	b.Fill("#s-asset", "USDT")
+	b.Fill("#s-network", "tron")
+	b.Fill("#s-amount", "1")
+	b.Fill("#s-cron", img)
+	b.Click("#schedule-button")
+	b.WaitFor(regexp.MustCompile(`invalid payout schedule`), wait)
+	notRun(t, b, "schedule form errors")
+	var name string
+	b.Eval(`document.querySelector("#s-name").value`, &name)
+	assert.Equal(t, script+img, name, "the name comes back as typed")
 
 	b.Open(e.API.URL + "/console/approvals")
 	b.WaitFor(regexp.MustCompile(regexp.QuoteMeta(p.ID)), wait)
