@@ -38,6 +38,7 @@ func TestConsoleReadsWorkWithoutJavaScript(t *testing.T) {
 	require.NoError(t, e.Sandbox.SetStatus(p.ID, "paid"))
 	b.WaitFor(regexp.MustCompile(`Status\s+paid`), wait)
 	for path, want := range map[string]string{
+		"/console/payouts/" + p.ID:         "Audit trail",
 		"/console/payouts?client_id=801":   p.ID,
 		"/console/clients?client_id=801":   "New payout",
 		"/console/dashboard":               "Payouts by status per day",
@@ -48,5 +49,9 @@ func TestConsoleReadsWorkWithoutJavaScript(t *testing.T) {
 	} {
 		b.Open(e.API.URL + path)
 		assert.Contains(t, b.WaitFor(regexp.MustCompile(regexp.QuoteMeta(want)), wait), want, path)
+		var unlabelled []string
+		b.Eval(`Array.from(document.querySelectorAll("input:not([type=hidden]), select, textarea"))
+			.filter(e => e.labels.length === 0).map(e => e.name)`, &unlabelled)
+		assert.Empty(t, unlabelled, "every control on %s has a label", path)
 	}
 }
