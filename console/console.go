@@ -132,9 +132,10 @@ func (c *console) secure(r *http.Request) bool {
 	if r.TLS != nil {
 		return true
 	}
-	if r.Header.Get("X-Forwarded-Proto") != "https" {
-		return false
-	}
+	return r.Header.Get("X-Forwarded-Proto") == "https" && c.fromTrustedProxy(r)
+}
+
+func (c *console) fromTrustedProxy(r *http.Request) bool {
 	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
 		return false

@@ -104,3 +104,13 @@ func TestASignInWithoutTheFormsTokenIsRefused(t *testing.T) {
 		assert.NotEqual(t, sessionCookie, c.Name, "no session")
 	}
 }
+
+func TestATrustedProxysForwardedHostIsTheOrigin(t *testing.T) {
+	c := &console{Deps: Deps{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}}
+	r := httptest.NewRequest(http.MethodPost, "http://payouts-api:8080/console/signin", nil)
+	r.Header.Set("X-Forwarded-Host", "console.example")
+	r.RemoteAddr = "10.0.0.2:4000"
+	assert.Equal(t, "console.example", c.host(r))
+	r.RemoteAddr = "192.0.2.1:4000"
+	assert.Equal(t, "payouts-api:8080", c.host(r), "anyone else's header is ignored")
+}

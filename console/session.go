@@ -74,13 +74,22 @@ func (c *console) sameOrigin(next http.Handler) http.Handler {
 		}
 		if o := r.Header.Get("Origin"); o != "" {
 			u, err := url.Parse(o)
-			if err != nil || u.Host != r.Host {
+			if err != nil || u.Host != c.host(r) {
 				c.refuse(w, r, http.StatusForbidden, "a change must come from the console itself")
 				return
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// host is the host the browser asked for: the request's, or the one a
+// trusted proxy forwarded it for.
+func (c *console) host(r *http.Request) string {
+	if h := r.Header.Get("X-Forwarded-Host"); h != "" && c.fromTrustedProxy(r) {
+		return h
+	}
+	return r.Host
 }
 
 func (c *console) signInPage(w http.ResponseWriter, r *http.Request) {
@@ -160,6 +169,10 @@ func sameToken(a, b string) bool {
 func (c *console) requireSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := c.load(r)
+		if err != nil && !errors.Is(err, errNoSession) {
+			c.fail(w, r, "read the session", err)
+			return
+		}
 		if err != nil {
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
 				http.Redirect(w, r, "/console/signin", http.StatusSeeOther)
@@ -187,6 +200,9 @@ func (c *console) load(r *http.Request) (session, error) {
 	}
 	d := digest(ck.Value)
 	cs, err := c.Store.ConsoleSessionByDigest(r.Context(), d)
+	if errors.Is(err, store.ErrNotFound) {
+		return session{}, errNoSession
+	}
 	if err != nil {
 		return session{}, err
 	}
