@@ -52,14 +52,15 @@ type Deps struct {
 
 type console struct {
 	Deps
-	log   *slog.Logger
-	pages map[string]*template.Template
-	now   func() time.Time
+	log     *slog.Logger
+	pages   map[string]*template.Template
+	now     func() time.Time
+	signIns *throttle
 }
 
 // New returns the console's router, to mount at /console.
 func New(d Deps) (http.Handler, error) {
-	c := &console{Deps: d, log: d.Logger, now: time.Now}
+	c := &console{Deps: d, log: d.Logger, now: time.Now, signIns: newThrottle()}
 	if c.log == nil {
 		c.log = slog.Default()
 	}

@@ -114,3 +114,24 @@ func TestATrustedProxysForwardedHostIsTheOrigin(t *testing.T) {
 	r.RemoteAddr = "192.0.2.1:4000"
 	assert.Equal(t, "payouts-api:8080", c.host(r), "anyone else's header is ignored")
 }
+
+func TestFailedSignInsFromOneSourceAreThrottled(t *testing.T) {
+	h := newTestConsole(t, Deps{})
+	try := func(addr string) int {
+		get := httptest.NewRecorder()
+		h.ServeHTTP(get, httptest.NewRequest(http.MethodGet, "/signin", nil))
+		pre := get.Result().Cookies()[0]
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/signin", strings.NewReader("token=wrong&csrf="+pre.Value))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(pre)
+		req.RemoteAddr = addr
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for range signInFailures {
+		require.Equal(t, http.StatusUnauthorized, try("192.0.2.1:1000"))
+	}
+	assert.Equal(t, http.StatusTooManyRequests, try("192.0.2.1:1001"))
+	assert.Equal(t, http.StatusUnauthorized, try("192.0.2.2:1000"), "another source is not held back")
+}

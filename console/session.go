@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/heleket-payouts/payouts/access"
+	"github.com/heleket-payouts/payouts/httpapi"
 	"github.com/heleket-payouts/payouts/store"
 )
 
@@ -111,9 +112,16 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
 		c.showSignIn(w, r, http.StatusForbidden, "The form expired; sign in again.")
 		return
 	}
+	src := httpapi.SourceAddr(r, c.TrustedProxies).String()
+	if c.signIns.blocked(src, c.now()) {
+		c.log.WarnContext(r.Context(), "console sign-in refused: too many failures from the source", "source", src)
+		c.showSignIn(w, r, http.StatusTooManyRequests, "Too many failed sign-ins from this address; wait a few minutes.")
+		return
+	}
 	cred, ok := c.credential(r.PostFormValue(tokenField))
 	if !ok {
-		c.log.WarnContext(r.Context(), "console sign-in refused: unknown or expired token")
+		c.signIns.fail(src, c.now())
+		c.log.WarnContext(r.Context(), "console sign-in refused: unknown or expired token", "source", src)
 		c.showSignIn(w, r, http.StatusUnauthorized, "That token is not valid (unknown or expired).")
 		return
 	}

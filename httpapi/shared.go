@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/netip"
 
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/store"
@@ -24,3 +25,11 @@ func ReasonProblem(reason string) string { return reasonProblem(reason) }
 
 // MaskAddress is an address as the API shows it.
 func MaskAddress(a string) string { return maskAddress(a) }
+
+// SourceAddr is the address a request comes from, read as the webhook
+// guard reads it: the peer, or behind trusted proxies the nearest
+// X-Forwarded-For hop that is not one of them.
+func SourceAddr(r *http.Request, trustedProxies []netip.Prefix) netip.Addr {
+	src, _ := WebhookGuard{TrustedProxies: trustedProxies}.source(r)
+	return src
+}
