@@ -32,6 +32,19 @@ type payoutData struct {
 	Live        string // where console.js reads the live part from
 }
 
+// waitsFor says what a payout in flight waits for, when it is not held
+// (a held one says so itself, in waiting_for).
+var waitsFor = map[payout.Status]string{
+	payout.StatusRequested:     "its workflow to submit it to Heleket",
+	payout.StatusSubmitted:     "Heleket to start processing it (webhook, or the workflow's poll)",
+	payout.StatusProcessing:    "Heleket to send it on chain (webhook, or the workflow's poll)",
+	payout.StatusVerifying:     "Heleket to confirm its outcome",
+	payout.StatusAwaitingFunds: "funds on the merchant balance (submitted again when they may have arrived)",
+}
+
+// WaitsFor is the live part's "Waits for" line for a payout not held.
+func (d payoutData) WaitsFor() string { return waitsFor[d.Payout.Status] }
+
 // Final is what the live part tells console.js: stop asking.
 func (d payoutData) Final() bool { return d.Payout.Status.Final() }
 

@@ -34,7 +34,8 @@ func TestConsoleReadsWorkWithoutJavaScript(t *testing.T) {
 
 	e.WaitState(p.ID, func(st workflows.PayoutState) bool { return st.HeleketUUID != "" })
 	b.Open(e.API.URL + "/console/payouts/" + p.ID)
-	b.WaitFor(regexp.MustCompile(`Status\s+(submitted|processing)`), wait)
+	text := b.WaitFor(regexp.MustCompile(`Status\s+(submitted|processing)`), wait)
+	assert.Regexp(t, `Waits for\s+Heleket to`, text, "what the payout waits for")
 	require.NoError(t, e.Sandbox.SetStatus(p.ID, "paid"))
 	b.WaitFor(regexp.MustCompile(`Status\s+paid`), wait)
 	for path, want := range map[string]string{
