@@ -75,6 +75,10 @@ func TestConsoleSignInPayOutAndWatchItTurnPaid(t *testing.T) {
 	assert.True(t, stayed, "the status changed in place, without reloading the page")
 	assert.Regexp(t, `txid\s+\S{8,}`, text)
 	assert.Contains(t, text, "open in the Temporal UI")
+	var href string
+	b.Eval(`document.querySelector("a[href*='/workflows/']").href`, &href)
+	id := regexp.MustCompile(`Payout (\S+)`).FindStringSubmatch(text)[1]
+	assert.Equal(t, testenv.UIURL()+"/namespaces/default/workflows/"+payout.WorkflowID(id), href)
 	assert.GreaterOrEqual(t, b.Count("#audit tbody tr"), 3, "the audit trail updated in place too")
 	assert.Zero(t, b.Count("#decide-form"), "a final payout has nothing to decide")
 	screenshot(t, b, "payout")
