@@ -131,7 +131,7 @@ func TestConsoleSecondAdminApprovesAPayoutOverTheThreshold(t *testing.T) {
 	require.Equal(t, payout.StatusAwaitingApproval, p.Status)
 
 	bob := browser.New(t)
-	signIn(t, bob, e, testenv.SecondAdminToken)
+	signInByKeyboard(t, bob, e, testenv.SecondAdminToken)
 	bob.Open(e.API.URL + "/console/approvals")
 	bob.WaitFor(regexp.MustCompile(regexp.QuoteMeta(p.ID)), wait)
 	bob.Fill("#note-"+p.ID, "checked with the client")

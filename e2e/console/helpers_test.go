@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/stretchr/testify/require"
 
 	"github.com/heleket-payouts/payouts/internal/browser"
@@ -36,6 +38,19 @@ func signIn(t *testing.T, b *browser.Browser, e *testenv.Env, token string) {
 	b.Open(e.API.URL + "/console/signin")
 	b.Fill("#token", token)
 	b.Click("button[type=submit]")
+	b.WaitFor(regexp.MustCompile(`Sign out`), wait)
+}
+
+// signInByKeyboard signs in as a keyboard user does: Tab from the skip
+// link to the token field, type, Enter.
+func signInByKeyboard(t *testing.T, b *browser.Browser, e *testenv.Env, token string) {
+	t.Helper()
+	b.Open(e.API.URL + "/console/signin")
+	b.Run(chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Tab))
+	var focused string
+	b.Eval(`document.activeElement.id`, &focused)
+	require.Equal(t, "token", focused, "the token field is the first stop after the skip link")
+	b.Run(chromedp.KeyEvent(token), chromedp.KeyEvent(kb.Enter))
 	b.WaitFor(regexp.MustCompile(`Sign out`), wait)
 }
 
