@@ -55,3 +55,28 @@ func TestConsoleCampaignUploadShowsRowErrorsThenRuns(t *testing.T) {
 	assert.Equal(t, 3, max)
 	assert.Equal(t, 3, payoutCount(t, e))
 }
+
+// A campaign over the threshold waits on Approvals until a second admin
+// approves it, and then runs to done.
+func TestConsoleCampaignOverTheThresholdWaitsForASecondAdmin(t *testing.T) {
+	e := testenv.New(t, testenv.Options{ApprovalThresholds: usdt("1000")})
+	alice := browser.New(t)
+	signIn(t, alice, e, testenv.AdminToken)
+	csv := filepath.Join(t.TempDir(), "big.csv")
+	require.NoError(t, os.WriteFile(csv, []byte("client_id,asset,network,amount,address,memo\n"+
+		"611,USDT,tron,1500,"+tronAddress+",\n612,USDT,tron,5,"+tronAddress+",\n"), 0o644))
+	alice.Open(e.API.URL + "/console/campaigns")
+	alice.Run(chromedp.SetUploadFiles("#csv", []string{csv}, chromedp.ByQuery))
+	alice.Click("#upload-button")
+	alice.WaitFor(regexp.MustCompile(`State\s+awaiting_approval`), wait)
+
+	bob := browser.New(t)
+	signIn(t, bob, e, testenv.SecondAdminToken)
+	bob.Open(e.API.URL + "/console/approvals")
+	bob.WaitFor(regexp.MustCompile(`Campaigns waiting for a decision`), wait)
+	bob.Fill("#approval-campaigns input[name=note]", "budget ok")
+	bob.Click(`#approval-campaigns button[formaction$="/approve"]`)
+	bob.WaitFor(regexp.MustCompile(`2 of 2 rows final \(done\)`), wait)
+	alice.WaitFor(regexp.MustCompile(`2 of 2 rows final \(done\)`), wait)
+	assert.Equal(t, 2, payoutCount(t, e))
+}
