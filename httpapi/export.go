@@ -102,7 +102,7 @@ func payoutRecord(p payout.Payout) []string {
 	}
 	return []string{
 		textCell(p.ID), textCell(p.ClientID), textCell(p.Asset), textCell(p.Network), amountCell(p.Amount),
-		textCell(maskAddress(p.Address)), textCell(p.Memo), textCell(string(p.Origin)), textCell(string(p.Status)),
+		textCell(payout.MaskAddress(p.Address)), textCell(p.Memo), textCell(string(p.Origin)), textCell(string(p.Status)),
 		strconv.FormatBool(p.IsSubtract), textCell(p.HeleketUUID), textCell(p.TxID), commission,
 		textCell(p.FailureReason), strconv.FormatBool(p.NeedsAttention), textCell(p.RequestedBy),
 		timeCell(p.CreatedAt), timeCell(p.UpdatedAt), optionalTimeCell(p.FinalizedAt),
@@ -173,7 +173,7 @@ func maskAddressValues(v any) any {
 		out := make(map[string]any, len(t))
 		for k, x := range t {
 			if s, ok := x.(string); ok && strings.Contains(strings.ToLower(k), "address") {
-				out[k] = maskAddress(s)
+				out[k] = payout.MaskAddress(s)
 				continue
 			}
 			out[k] = maskAddressValues(x)
