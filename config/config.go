@@ -69,6 +69,20 @@ type Config struct {
 	AlertPollInterval time.Duration `envconfig:"ALERT_POLL_INTERVAL" default:"1s"`
 	AlertRetryMax     time.Duration `envconfig:"ALERT_RETRY_MAX" default:"10m"`
 
+	// Outbound events (POST /event-endpoints): how often the worker hands
+	// the outbox to Temporal, how long a receiver may take to answer, the
+	// backoff between attempts of a failing delivery, how long one is
+	// retried before it is given up, and how many are posted at once.
+	EventDispatchInterval   time.Duration `envconfig:"EVENT_DISPATCH_INTERVAL" default:"1s"`
+	EventDeliveryTimeout    time.Duration `envconfig:"EVENT_DELIVERY_TIMEOUT" default:"10s"`
+	EventRetryInitial       time.Duration `envconfig:"EVENT_RETRY_INITIAL" default:"10s"`
+	EventRetryMax           time.Duration `envconfig:"EVENT_RETRY_MAX" default:"1h"`
+	EventDeliveryWindow     time.Duration `envconfig:"EVENT_DELIVERY_WINDOW" default:"72h"`
+	EventDeliveryConcurrent int           `envconfig:"EVENT_DELIVERY_CONCURRENCY" default:"20"`
+	// EventEndpointsAllowHTTP lets endpoints be plain http to any host;
+	// otherwise http is only for loopback (a receiver on the same host).
+	EventEndpointsAllowHTTP bool `envconfig:"EVENT_ENDPOINTS_ALLOW_HTTP" default:"false"`
+
 	LogLevel  string `envconfig:"LOG_LEVEL" default:"info"`
 	LogFormat string `envconfig:"LOG_FORMAT" default:"json"`
 

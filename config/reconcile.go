@@ -12,6 +12,11 @@ func (c Config) checkReconcile() error {
 	if c.AlertRateLimit <= 0 || c.AlertPollInterval <= 0 || c.AlertRetryMax <= 0 {
 		return errors.New("ALERT_RATE_LIMIT, ALERT_POLL_INTERVAL and ALERT_RETRY_MAX must be positive")
 	}
+	if c.EventDispatchInterval <= 0 || c.EventDeliveryTimeout <= 0 || c.EventRetryInitial <= 0 ||
+		c.EventRetryMax < c.EventRetryInitial || c.EventDeliveryWindow <= 0 || c.EventDeliveryConcurrent <= 0 {
+		return errors.New("EVENT_DISPATCH_INTERVAL, EVENT_DELIVERY_TIMEOUT, EVENT_RETRY_INITIAL, EVENT_DELIVERY_WINDOW and " +
+			"EVENT_DELIVERY_CONCURRENCY must be positive, EVENT_RETRY_MAX at least EVENT_RETRY_INITIAL")
+	}
 	if c.AlertWebhookURL == "" {
 		return nil
 	}

@@ -41,6 +41,9 @@ type Deps struct {
 	// BatchPageSize is the rows per page of the campaign workflows this
 	// service starts (BATCH_PAGE_SIZE); 0 is the workflow's default.
 	BatchPageSize int
+	// AllowHTTPEventEndpoints lets event endpoints use plain http to any
+	// host (EVENT_ENDPOINTS_ALLOW_HTTP); otherwise only to loopback.
+	AllowHTTPEventEndpoints bool
 }
 
 // Service holds the use cases.
@@ -53,6 +56,8 @@ type Service struct {
 	log      *slog.Logger
 	// batchPageSize goes into every campaign workflow's input.
 	batchPageSize int
+	// allowHTTPEvents: see Deps.AllowHTTPEventEndpoints.
+	allowHTTPEvents bool
 }
 
 // New builds the service; it reads the installation's identity from the
@@ -69,7 +74,7 @@ func New(ctx context.Context, d Deps) (*Service, error) {
 		log = slog.Default()
 	}
 	return &Service{
-		store: d.Store, temporal: d.Temporal, gate: g, log: log, batchPageSize: d.BatchPageSize,
+		store: d.Store, temporal: d.Temporal, gate: g, log: log, batchPageSize: d.BatchPageSize, allowHTTPEvents: d.AllowHTTPEventEndpoints,
 		starter: &starter.Starter{Client: d.Temporal, TaskQueue: d.TaskQueue, Timing: d.Timing,
 			Installation: inst.ID, LegacyBefore: inst.CreatedAt, DataConverter: d.DataConverter, Gate: g},
 		recon: &starter.Reconciliation{Client: d.Temporal, Store: d.Store, TaskQueue: d.TaskQueue,

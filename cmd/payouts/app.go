@@ -18,6 +18,7 @@ import (
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/httpapi"
 	"github.com/heleket-payouts/payouts/metrics"
+	"github.com/heleket-payouts/payouts/outbound/dispatch"
 	"github.com/heleket-payouts/payouts/payoutworker"
 	"github.com/heleket-payouts/payouts/store"
 	"github.com/heleket-payouts/payouts/usecase"
@@ -95,7 +96,7 @@ func newService(cfg config.Config, st *store.Store, tc client.Client, log *slog.
 	d := usecase.Deps{Store: st, Temporal: tc, TaskQueue: cfg.TemporalTaskQueue, Timing: timing,
 		Policy:         policy,
 		ReconcileEvery: cfg.ReconcileEvery, ReconcileLeaseTTL: activities.DefaultLeaseTTL, Logger: log,
-		BatchPageSize: cfg.BatchPageSize}
+		BatchPageSize: cfg.BatchPageSize, AllowHTTPEventEndpoints: cfg.EventEndpointsAllowHTTP}
 	c, err := cfg.Codec()
 	if err != nil {
 		return nil, err
@@ -169,20 +170,30 @@ func newWorker(cfg config.Config, st *store.Store, tc client.Client, log *slog.L
 	}
 	watch := &activities.BalanceWatch{Funds: hc, Outbox: st, Logger: log, Thresholds: funds.LowBalanceAlerts,
 		Every: funds.BalanceEvery}
-	return &watchingWorker{Worker: w, watch: watch}, nil
+	events := payoutworker.NewEvents(tc, cfg.TemporalTaskQueue,
+		&activities.Events{Store: st, HTTP: activities.NewEventClient(cfg.EventDeliveryTimeout), Window: cfg.EventDeliveryWindow},
+		dispatch.Dispatcher{Store: st, Every: cfg.EventDispatchInterval, RetryInitial: cfg.EventRetryInitial,
+			RetryMax: cfg.EventRetryMax, Logger: log.With("component", "events")},
+		cfg.EventDeliveryConcurrent)
+	return &watchingWorker{Worker: w, watch: watch, events: events}, nil
 }
 
 // watchingWorker runs the balance watch while the worker runs: each worker
 // process refreshes the gauge of its own /metrics (activities.BalanceWatch).
 type watchingWorker struct {
 	worker.Worker
-	watch *activities.BalanceWatch
-	stop  context.CancelFunc
+	watch  *activities.BalanceWatch
+	events *payoutworker.Events
+	stop   context.CancelFunc
 }
 
 func (w *watchingWorker) Start() error {
 	if err := w.Worker.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
+	}
+	if err := w.events.Start(); err != nil {
+		w.Worker.Stop()
+		return err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w.stop = cancel
@@ -194,6 +205,7 @@ func (w *watchingWorker) Stop() {
 	if w.stop != nil {
 		w.stop()
 	}
+	w.events.Stop()
 	w.Worker.Stop()
 }
 

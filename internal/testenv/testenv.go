@@ -34,6 +34,7 @@ import (
 	"github.com/heleket-payouts/payouts/internal/devtemporal"
 	"github.com/heleket-payouts/payouts/internal/testdb"
 	"github.com/heleket-payouts/payouts/metrics"
+	"github.com/heleket-payouts/payouts/outbound/dispatch"
 	"github.com/heleket-payouts/payouts/payoutworker"
 	"github.com/heleket-payouts/payouts/starter"
 	"github.com/heleket-payouts/payouts/store"
@@ -109,6 +110,13 @@ type Options struct {
 	// (which have every role): tokens with given roles or an expiry, e.g.
 	// from config.ParseAdminTokens or an admin tokens file.
 	AdminTokens []access.Credential
+	// Events tunes the outbound events' worker (fast defaults for tests).
+	Events EventSettings
+}
+
+// EventSettings are the outbound events' knobs (EVENT_* in production).
+type EventSettings struct {
+	DispatchEvery, RetryInitial, RetryMax, Timeout, Window time.Duration
 }
 
 // Env is one running product.
@@ -137,6 +145,10 @@ type Env struct {
 	// schedule and manual workflow IDs.
 	Rec            *activities.Reconciler
 	Reconciliation *starter.Reconciliation
+	// Events is the outbound events' worker and dispatcher, started with
+	// Worker.
+	Events *payoutworker.Events
+	opts   Options
 }
 
 // envs numbers the environments of this process.
@@ -146,7 +158,7 @@ var envs atomic.Int64
 func New(t *testing.T, opts Options) *Env {
 	t.Helper()
 	require.NotEmpty(t, temporalAddr, "testenv.Main must run from TestMain")
-	e := &Env{T: t, DSN: testdb.New(t), HTTP: checkedClient(t)}
+	e := &Env{T: t, DSN: testdb.New(t), HTTP: checkedClient(t), opts: opts}
 	var err error
 	e.Store, err = store.Open(context.Background(), e.DSN)
 	require.NoError(t, err)
@@ -229,6 +241,26 @@ func (e *Env) StartWorker() {
 	payoutworker.RegisterReconciliation(e.Worker, e.Rec)
 	require.NoError(e.T, e.Worker.Start())
 	e.T.Cleanup(e.Worker.Stop)
+	e.StartEventsWorker()
+}
+
+// StartEventsWorker starts the outbound events' worker and dispatcher
+// (StartWorker does); a test may stop e.Events and start another.
+func (e *Env) StartEventsWorker() {
+	s := e.opts.Events
+	or := func(d, def time.Duration) time.Duration {
+		if d > 0 {
+			return d
+		}
+		return def
+	}
+	acts := &activities.Events{Store: e.Store, HTTP: activities.NewEventClient(or(s.Timeout, 2*time.Second)), Window: s.Window}
+	ev := payoutworker.NewEvents(e.Temporal, e.TaskQueue, acts, dispatch.Dispatcher{Store: e.Store,
+		Every: or(s.DispatchEvery, 100*time.Millisecond), RetryInitial: or(s.RetryInitial, 100*time.Millisecond),
+		RetryMax: or(s.RetryMax, 500*time.Millisecond), Logger: e.log}, 5)
+	require.NoError(e.T, ev.Start())
+	e.Events = ev
+	e.T.Cleanup(ev.Stop)
 }
 
 // StartCampaignWorker starts a worker that runs campaigns (the Batch
