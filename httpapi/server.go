@@ -90,6 +90,7 @@ func New(d Deps) http.Handler {
 		s.scheduleRoutes(r)
 		s.reconcileRoutes(r)
 		s.exportRoutes(r)
+		s.eventRoutes(r)
 	})
 	return r
 }

@@ -245,9 +245,12 @@ func (e *Env) StartWorker() {
 }
 
 // StartEventsWorker starts the outbound events' worker and dispatcher
-// (StartWorker does); a test may stop e.Events and start another.
-func (e *Env) StartEventsWorker() {
-	s := e.opts.Events
+// (StartWorker does) with the environment's settings.
+func (e *Env) StartEventsWorker() { e.StartEventsWorkerWith(e.opts.Events) }
+
+// StartEventsWorkerWith starts an events worker and dispatcher with other
+// settings, as a replacement for a stopped e.Events.
+func (e *Env) StartEventsWorkerWith(s EventSettings) {
 	or := func(d, def time.Duration) time.Duration {
 		if d > 0 {
 			return d
