@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -9,9 +10,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/heleket-payouts/payouts/internal/testenv"
+	"github.com/heleket-payouts/payouts/outbound/dispatch"
 	"github.com/heleket-payouts/payouts/payout"
+	"github.com/heleket-payouts/payouts/store"
 )
 
 type endpointJSON struct {
@@ -39,7 +43,7 @@ type outboundJSON struct {
 
 type outboundPageJSON struct {
 	Items      []outboundJSON `json:"items"`
-	NextCursor *string     `json:"next_cursor"`
+	NextCursor *string        `json:"next_cursor"`
 }
 
 // subscribe points an endpoint at the receiver and gives it the secret.
@@ -153,6 +157,52 @@ func TestReceiverGetsEveryEventSignedInTheOrderThePayoutMoved(t *testing.T) {
 	assert.Empty(t, r.BadSignatures())
 	assert.Equal(t, []string{"payout.created", "payout.awaiting_approval", "payout.approved", "payout.submitted", "payout.paid"}, r.OfPayout(big.ID))
 	assert.Equal(t, []string{"payout.created", "payout.awaiting_approval", "payout.cancelled"}, r.OfPayout(held.ID))
+	checkRunReplay(t, e, streamOf(ep, big.ID), "", "event_stream_delivered")
+}
+
+func streamOf(ep endpointJSON, key string) string {
+	return dispatch.StreamWorkflowID(store.StreamKey{EndpointID: ep.ID, OrderingKey: key})
+}
+
+// A stream past its bound continues as new and its next run goes on
+// where it stopped: nothing skipped, nothing twice.
+func TestAnEventStreamContinuesAsNewWithoutLosingItsPlace(t *testing.T) {
+	e := testenv.New(t, testenv.Options{ApprovalThresholds: usdt("1000"), Events: testenv.EventSettings{MaxPerRun: 2}})
+	r := testenv.NewEventReceiver(t)
+	ep := subscribe(t, e, r, "*")
+	p := accepted(t, e, uniqueKey("ev"), uniqueKey("can"), body("1000.01", tronAddress))
+	resp, _ := decide(e, p.ID, "approve", testenv.SecondAdminToken)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	e.WaitFinal(p.ID)
+	want := []string{"payout.created", "payout.awaiting_approval", "payout.approved", "payout.submitted", "payout.paid"}
+	assert.Equal(t, want, r.AwaitPayout(p.ID, "payout.paid"))
+	assert.Len(t, r.Accepted(), len(want), "each event once")
+
+	id := streamOf(ep, p.ID)
+	first := firstContinuedRun(t, e, id)
+	require.NotEmpty(t, first, "the stream continued as new")
+	checkRunReplay(t, e, id, first, "event_stream_continue_as_new_first_run")
+	checkRunReplay(t, e, id, "", "event_stream_continue_as_new_last_run")
+}
+
+// firstContinuedRun follows the latest run of a workflow back through the
+// runs it continued from, and returns the first one ("" if it never
+// continued as new).
+func firstContinuedRun(t *testing.T, e *testenv.Env, workflowID string) string {
+	t.Helper()
+	ctx := context.Background()
+	var first string
+	for runID := ""; ; {
+		iter := e.Temporal.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		require.True(t, iter.HasNext())
+		ev, err := iter.Next()
+		require.NoError(t, err)
+		prev := ev.GetWorkflowExecutionStartedEventAttributes().GetContinuedExecutionRunId()
+		if prev == "" {
+			return first
+		}
+		first, runID = prev, prev
+	}
 }
 
 func jsonOf(resp *http.Response, v any) error {
@@ -204,7 +254,7 @@ func TestEventsSurviveAWorkerKilledBetweenChangeAndDelivery(t *testing.T) {
 func TestAReceiverDownForAWhileGetsEverythingOnceBack(t *testing.T) {
 	e := testenv.New(t, testenv.Options{})
 	r := testenv.NewEventReceiver(t)
-	subscribe(t, e, r, "payout.created", "payout.paid")
+	ep := subscribe(t, e, r, "payout.created", "payout.paid")
 	r.SetDown(true)
 	client := uniqueKey("ev")
 	var ids []string
@@ -233,6 +283,7 @@ func TestAReceiverDownForAWhileGetsEverythingOnceBack(t *testing.T) {
 	require.Len(t, submitted, 1, "types not subscribed are stored too")
 	detail = testenv.Decode[outboundJSON](e, e.Do(http.MethodGet, "/events/"+submitted[0].ID, nil, nil))
 	assert.Empty(t, detail.Deliveries, "and never delivered")
+	checkRunReplay(t, e, streamOf(ep, ids[0]), "", "event_stream_retried")
 }
 
 // A receiver that never answers holds only the events' own queue: every

@@ -27,6 +27,9 @@ type EventStreamInput struct {
 	// failing delivery (doubling from the first to the second).
 	RetryInitial time.Duration
 	RetryMax     time.Duration
+	// MaxPerRun is the deliveries a run makes before it continues as new
+	// (eventStreamBound when zero).
+	MaxPerRun int
 }
 
 var eventActs *activities.Events
@@ -58,7 +61,7 @@ func EventStream(ctx workflow.Context, in EventStreamInput) error {
 			continue
 		}
 		delivered++
-		if delivered >= eventStreamBound || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		if delivered >= orBound(in.MaxPerRun) || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			drain(wake)
 			return workflow.NewContinueAsNewError(ctx, EventStream, in)
 		}
@@ -79,4 +82,11 @@ func orDefault(d, def time.Duration) time.Duration {
 		return d
 	}
 	return def
+}
+
+func orBound(n int) int {
+	if n > 0 {
+		return n
+	}
+	return eventStreamBound
 }

@@ -64,6 +64,11 @@ var recordedPaths = map[string]string{
 	"batch_continue_as_new_last_run":  "./e2e/ -run TestCampaignContinuesAsNew",
 	"batch_approved":                  "./e2e/ -run TestCampaignOverTheThresholdWaitsAsAWhole",
 	"batch_rejected":                  "./e2e/ -run TestRejectedCampaignStartsNothing",
+	// EventStream (outbound events)
+	"event_stream_delivered":                 "./e2e/ -run TestReceiverGetsEveryEventSignedInTheOrderThePayoutMoved",
+	"event_stream_retried":                   "./e2e/ -run TestAReceiverDownForAWhileGetsEverythingOnceBack",
+	"event_stream_continue_as_new_first_run": "./e2e/ -run TestAnEventStreamContinuesAsNewWithoutLosingItsPlace",
+	"event_stream_continue_as_new_last_run":  "./e2e/ -run TestAnEventStreamContinuesAsNewWithoutLosingItsPlace",
 	// Reconcile
 	"reconcile_run":                       "./e2e/reconcile/ -run TestReconciliationHistoriesReplay",
 	"reconcile_continue_as_new_first_run": "./e2e/reconcile/ -run TestReconciliationHistoriesReplay",

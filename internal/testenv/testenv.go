@@ -117,6 +117,8 @@ type Options struct {
 // EventSettings are the outbound events' knobs (EVENT_* in production).
 type EventSettings struct {
 	DispatchEvery, RetryInitial, RetryMax, Timeout, Window time.Duration
+	// MaxPerRun makes stream workflows continue as new sooner.
+	MaxPerRun int
 }
 
 // Env is one running product.
@@ -260,7 +262,7 @@ func (e *Env) StartEventsWorkerWith(s EventSettings) {
 	acts := &activities.Events{Store: e.Store, HTTP: activities.NewEventClient(or(s.Timeout, 2*time.Second)), Window: s.Window}
 	ev := payoutworker.NewEvents(e.Temporal, e.TaskQueue, acts, dispatch.Dispatcher{Store: e.Store,
 		Every: or(s.DispatchEvery, 100*time.Millisecond), RetryInitial: or(s.RetryInitial, 100*time.Millisecond),
-		RetryMax: or(s.RetryMax, 500*time.Millisecond), Logger: e.log}, 5)
+		RetryMax: or(s.RetryMax, 500*time.Millisecond), MaxPerRun: s.MaxPerRun, Logger: e.log}, 5)
 	require.NoError(e.T, ev.Start())
 	e.Events = ev
 	e.T.Cleanup(ev.Stop)

@@ -38,7 +38,9 @@ type Dispatcher struct {
 	Batch     int
 	// Retry of failing deliveries, passed to every stream.
 	RetryInitial, RetryMax time.Duration
-	Logger                 *slog.Logger
+	// MaxPerRun bounds a stream run's deliveries (0: the workflow's bound).
+	MaxPerRun int
+	Logger    *slog.Logger
 }
 
 // EventTaskQueue is where streams and their deliveries run: apart from
@@ -88,7 +90,7 @@ func (d *Dispatcher) Tick(ctx context.Context) (int, error) {
 }
 
 func (d *Dispatcher) signal(ctx context.Context, k store.StreamKey) error {
-	in := workflows.EventStreamInput{Stream: k, RetryInitial: d.RetryInitial, RetryMax: d.RetryMax}
+	in := workflows.EventStreamInput{Stream: k, RetryInitial: d.RetryInitial, RetryMax: d.RetryMax, MaxPerRun: d.MaxPerRun}
 	_, err := d.Temporal.SignalWithStartWorkflow(ctx, StreamWorkflowID(k), workflows.EventsSignal, nil,
 		client.StartWorkflowOptions{TaskQueue: d.TaskQueue}, workflows.EventStreamWorkflowName, in)
 	if err != nil {
