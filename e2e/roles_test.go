@@ -80,6 +80,9 @@ var writeRoles = map[string]access.Role{
 	"POST /clients/{client_id}/payout-schedules/{schedule_id}/resume":  access.Operator,
 	"DELETE /clients/{client_id}/payout-schedules/{schedule_id}":       access.Operator,
 	"POST /payouts/reconcile":                                          access.Operator,
+	"POST /events/{id}/redeliver":                                      access.Operator,
+	"POST /event-endpoints":                                            access.Admin,
+	"DELETE /event-endpoints/{id}":                                     access.Admin,
 }
 
 // writeBodies are bodies the routes would accept from a token with the
@@ -95,6 +98,7 @@ func writeBodies(t *testing.T) map[string][]byte {
 		"POST /clients/{client_id}/wallets/approve": walletAt,
 		"POST /clients/{client_id}/wallets/disable": walletAt,
 		"POST /clients/{client_id}/wallets/delete":  walletAt,
+		"POST /event-endpoints":                     []byte(`{"url":"https://receiver.example.com/hook","events":["*"]}`),
 		"POST /clients/{client_id}/payout-schedules": scheduleBody(t, map[string]any{"name": "weekly", "asset": "USDT",
 			"network": "tron", "amount": "1.5", "address": tronAddress, "calendar": map[string]string{"hour": "9"}}),
 	}
