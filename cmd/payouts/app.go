@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
@@ -45,7 +46,7 @@ func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (cli
 // openServices opens what every long-running command needs: Postgres and
 // Temporal. closeAll releases both.
 func openServices(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, client.Client, func(), error) {
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	st, err := store.Open(ctx, cfg.DatabaseURL, poolSize(cfg))
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -55,6 +56,16 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger) (*st
 		return nil, nil, nil, err
 	}
 	return st, tc, func() { tc.Close(); st.Close() }, nil
+}
+
+// poolSize applies DATABASE_MAX_CONNS, so a deployment can hold the api's
+// and the worker's pools to its PostgreSQL connection budget.
+func poolSize(cfg config.Config) func(*pgxpool.Config) {
+	return func(c *pgxpool.Config) {
+		if cfg.DatabaseMaxConns > 0 {
+			c.MaxConns = int32(cfg.DatabaseMaxConns)
+		}
+	}
 }
 
 func timingOf(cfg config.Config) workflows.Timing {
