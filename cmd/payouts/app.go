@@ -180,15 +180,18 @@ func newWorker(cfg config.Config, st *store.Store, tc client.Client, log *slog.L
 	}
 	watch := &activities.BalanceWatch{Funds: hc, Outbox: st, Logger: log, Thresholds: funds.LowBalanceAlerts,
 		Every: funds.BalanceEvery}
-	return &watchingWorker{Worker: w, watch: watch}, nil
+	backlog := &activities.BacklogWatch{Store: st, StuckAfter: cfg.StuckAfter, Logger: log}
+	return &watchingWorker{Worker: w, watch: watch, backlog: backlog}, nil
 }
 
-// watchingWorker runs the balance watch while the worker runs: each worker
-// process refreshes the gauge of its own /metrics (activities.BalanceWatch).
+// watchingWorker runs the balance and backlog watches while the worker
+// runs: each worker process refreshes the gauges of its own /metrics
+// (activities.BalanceWatch, activities.BacklogWatch).
 type watchingWorker struct {
 	worker.Worker
-	watch *activities.BalanceWatch
-	stop  context.CancelFunc
+	watch   *activities.BalanceWatch
+	backlog *activities.BacklogWatch
+	stop    context.CancelFunc
 }
 
 func (w *watchingWorker) Start() error {
@@ -198,6 +201,7 @@ func (w *watchingWorker) Start() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	w.stop = cancel
 	go w.watch.Run(ctx)
+	go w.backlog.Run(ctx)
 	return nil
 }
 
