@@ -163,4 +163,8 @@ func TestScrapeJobsAreTheOnesTheRulesName(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"payouts-api", "payouts-worker"}, jobs)
 	assert.Equal(t, []string{"alerts.yml"}, cfg.RuleFiles)
+	vols := load(t)["prometheus"].Volumes
+	for _, f := range []string{"prometheus.yml", "alerts.yml"} {
+		assert.Contains(t, vols, "./deploy/prometheus/"+f+":/etc/prometheus/"+f+":ro", "compose's Prometheus loads %s", f)
+	}
 }

@@ -95,6 +95,7 @@ func TestComposeHasTheDeploymentShape(t *testing.T) {
 		assert.Contains(t, s, name)
 	}
 	assert.Equal(t, []string{"sandbox"}, s["sandbox"].Profiles, "the sandbox only runs with --profile sandbox")
+	assert.Equal(t, []string{"monitoring"}, s["prometheus"].Profiles, "Prometheus only runs with --profile monitoring")
 	for _, name := range []string{"migrate", "temporal-schema", "temporal-setup"} {
 		assert.True(t, s[name].oneShot(), "%s runs once", name)
 	}
@@ -104,7 +105,8 @@ func TestComposeHasTheDeploymentShape(t *testing.T) {
 }
 
 func TestImagesArePinnedToVersions(t *testing.T) {
-	version := regexp.MustCompile(`^[a-z0-9./_-]+:[0-9][0-9A-Za-z._-]*$`)
+	// Prometheus tags its releases v3.5.0.
+	version := regexp.MustCompile(`^[a-z0-9./_-]+:v?[0-9][0-9A-Za-z._-]*$`)
 	for name, svc := range load(t) {
 		if svc.Build != nil {
 			assert.NotEmpty(t, svc.Image, "%s names the image it builds", name)
