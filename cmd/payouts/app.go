@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
@@ -46,7 +47,7 @@ func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (cli
 // openServices opens what every long-running command needs: Postgres and
 // Temporal. closeAll releases both.
 func openServices(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, client.Client, func(), error) {
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	st, err := store.Open(ctx, cfg.DatabaseURL, poolSize(cfg))
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -56,6 +57,16 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger) (*st
 		return nil, nil, nil, err
 	}
 	return st, tc, func() { tc.Close(); st.Close() }, nil
+}
+
+// poolSize applies DATABASE_MAX_CONNS, so a deployment can hold the api's
+// and the worker's pools to its PostgreSQL connection budget.
+func poolSize(cfg config.Config) func(*pgxpool.Config) {
+	return func(c *pgxpool.Config) {
+		if cfg.DatabaseMaxConns > 0 {
+			c.MaxConns = int32(cfg.DatabaseMaxConns)
+		}
+	}
 }
 
 func timingOf(cfg config.Config) workflows.Timing {
@@ -175,16 +186,19 @@ func newWorker(cfg config.Config, st *store.Store, tc client.Client, log *slog.L
 		dispatch.Dispatcher{Store: st, Every: cfg.EventDispatchInterval, RetryInitial: cfg.EventRetryInitial,
 			RetryMax: cfg.EventRetryMax, Logger: log.With("component", "events")},
 		cfg.EventDeliveryConcurrent)
-	return &watchingWorker{Worker: w, watch: watch, events: events}, nil
+	backlog := &activities.BacklogWatch{Store: st, StuckAfter: cfg.StuckAfter, Logger: log}
+	return &watchingWorker{Worker: w, watch: watch, backlog: backlog, events: events}, nil
 }
 
-// watchingWorker runs the balance watch while the worker runs: each worker
-// process refreshes the gauge of its own /metrics (activities.BalanceWatch).
+// watchingWorker runs the balance and backlog watches while the worker
+// runs: each worker process refreshes the gauges of its own /metrics
+// (activities.BalanceWatch, activities.BacklogWatch).
 type watchingWorker struct {
 	worker.Worker
-	watch  *activities.BalanceWatch
-	events *payoutworker.Events
-	stop   context.CancelFunc
+	watch   *activities.BalanceWatch
+	backlog *activities.BacklogWatch
+	events  *payoutworker.Events
+	stop    context.CancelFunc
 }
 
 func (w *watchingWorker) Start() error {
@@ -198,6 +212,7 @@ func (w *watchingWorker) Start() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	w.stop = cancel
 	go w.watch.Run(ctx)
+	go w.backlog.Run(ctx)
 	return nil
 }
 
