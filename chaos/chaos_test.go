@@ -14,6 +14,7 @@ import (
 
 	"github.com/heleket-payouts/payouts/chaos"
 	"github.com/heleket-payouts/payouts/heleket"
+	"github.com/heleket-payouts/payouts/internal/testenv"
 )
 
 // TestChaos runs CHAOS_PAYOUTS payouts through the API while the monkeys
@@ -34,6 +35,7 @@ func TestChaos(t *testing.T) {
 	})
 
 	stack := chaos.StartStack(t, stackOptions(t, cfg, say))
+	receiver := subscribeReceiver(t, stack, cfg.Seed)
 	installation, err := stack.Store.Installation(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +61,7 @@ func TestChaos(t *testing.T) {
 	sum.Settle = time.Since(phase)
 	verify(ctx, t, stack, client, all, &sum, say)
 	checkCampaign(ctx, t, cfg, stack, client, camp, &sum)
+	checkEvents(ctx, t, cfg, stack, receiver, all, &sum, say)
 	sum.Total = time.Since(began)
 	sum.Print(os.Stdout)
 	report(t, sum)
@@ -94,6 +97,32 @@ func checkCampaign(ctx context.Context, t *testing.T, cfg chaos.Config, stack *c
 	sum.Campaign.Final, err = client.Batch(ctx, camp.ID)
 	require.NoError(t, err)
 	sum.Report.Violations = append(sum.Report.Violations, chaos.CheckCampaign(camp, sum.Campaign.Final, wf)...)
+}
+
+// subscribeReceiver points an endpoint of every event at a receiver that
+// refuses a tenth of the deliveries: the worker kills land between
+// changes and their deliveries, and between posts and their records.
+func subscribeReceiver(t *testing.T, stack *chaos.Stack, seed int64) *testenv.EventReceiver {
+	r := testenv.NewEventReceiver(t)
+	r.SetFlaky(0.1, seed)
+	secret, err := stack.Client().CreateEventEndpoint(context.Background(), r.URL(), "*")
+	require.NoError(t, err)
+	r.SetSecret(secret)
+	return r
+}
+
+// checkEvents waits for the receiver to have everything, then checks it
+// saw each payout's events in the order the payout moved.
+func checkEvents(ctx context.Context, t *testing.T, cfg chaos.Config, stack *chaos.Stack, r *testenv.EventReceiver,
+	plan chaos.Plan, sum *chaos.Summary, say func(string, ...any)) {
+	say("waiting for the outbound events to be delivered")
+	pending, err := stack.WaitEventsDelivered(ctx, int(cfg.Settle/(200*time.Millisecond)))
+	require.NoError(t, err)
+	snap, err := stack.Snapshot(ctx, plan)
+	require.NoError(t, err)
+	sum.Events.Unique, sum.Events.Duplicates = r.Unique()
+	sum.Events.Refused, sum.Events.BadSignatures, sum.Events.Pending = r.Refused(), len(r.BadSignatures()), pending
+	sum.Report.Violations = append(sum.Report.Violations, chaos.CheckEvents(snap, r.OfPayout, sum.Events)...)
 }
 
 func stackOptions(t *testing.T, cfg chaos.Config, say func(string, ...any)) chaos.StackOptions {

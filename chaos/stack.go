@@ -195,6 +195,12 @@ func (s *Stack) env() []string {
 		"PAYOUT_POLL_MAX=" + s.opts.PollMax.String(),
 		// Reconciliation runs when the test asks, not on the schedule.
 		"RECONCILE_EVERY=24h",
+		// Outbound events: quick hand-overs and retries, so a flaky
+		// receiver is caught up within the settle.
+		"EVENT_DISPATCH_INTERVAL=200ms",
+		"EVENT_RETRY_INITIAL=200ms",
+		"EVENT_RETRY_MAX=2s",
+		"EVENT_DELIVERY_TIMEOUT=2s",
 		"LOG_LEVEL=info",
 		"LOG_FORMAT=json",
 	}, s.opts.Env...)

@@ -23,6 +23,7 @@ type Summary struct {
 	Inbox       [2]int // webhooks stored by the API, of which not marked processed
 	Sandbox     sandbox.Stats
 	Reconcile   RunResult
+	Events      EventsSummary
 	Chaos       time.Duration // faults on
 	Settle      time.Duration // faults off, until final
 	Total       time.Duration
@@ -67,6 +68,8 @@ func (s Summary) Print(w io.Writer) {
 	row("webhook inbox", "%d stored (not marked processed %d)", s.Inbox[0], s.Inbox[1])
 	row("Heleket creates", "%d (idempotent repeats %d)", st.Creates, st.IdempotentRepeats)
 	row("audit rows", "%d", r.AuditRows)
+	row("outbound events", "%d received (redelivered %d, refused by the receiver %d, bad signatures %d)",
+		s.Events.Unique, s.Events.Duplicates, s.Events.Refused, s.Events.BadSignatures)
 	row("reconciliation", "%s (discrepancies %d, failed payouts %d)", s.Reconcile.Status,
 		len(s.Reconcile.Discrepancies), s.Reconcile.Counts.FailedPayouts)
 	row("duplicates found", "%d", r.Duplicates)

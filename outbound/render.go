@@ -100,3 +100,34 @@ func decode(raw json.RawMessage, v any) error {
 	}
 	return nil
 }
+
+// TypesFor is the events a payout's audit row (a move from -> to; from
+// empty for the creation) writes, in order: the rule of migration 00016's
+// trigger, for receivers and checks that rebuild a payout's events from
+// its trail (a store test holds the two equal).
+func TypesFor(from, to payout.Status) []string {
+	var out []string
+	switch {
+	case from == to:
+		return nil
+	case from == "":
+		out = append(out, "payout.created")
+	case from == payout.StatusAwaitingApproval && to == payout.StatusRequested:
+		out = append(out, "payout.approved")
+	}
+	switch to {
+	case payout.StatusAwaitingApproval, payout.StatusAwaitingFunds, payout.StatusSubmitted, payout.StatusPaid,
+		payout.StatusFailed, payout.StatusRejected, payout.StatusCancelled, payout.StatusExpired:
+		out = append(out, "payout."+string(to))
+	}
+	return out
+}
+
+// TrailTypes is the events of a whole audit trail, oldest first.
+func TrailTypes(trail []payout.Event) []string {
+	var out []string
+	for _, ev := range trail {
+		out = append(out, TypesFor(ev.From, ev.To)...)
+	}
+	return out
+}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -195,4 +197,43 @@ func TestRedeliverQueuesTheEventAgainAndIsAudited(t *testing.T) {
 	assert.Equal(t, 1, countRows(t, s, `SELECT count(*) FROM event_endpoint_events WHERE action = 'redelivered' AND actor = 'carol'`))
 	_, err = s.Redeliver(ctx, "evt_missing", "carol")
 	assert.ErrorIs(t, err, store.ErrNotFound)
+}
+
+// The trigger's rule is outbound.TypesFor for every row of the transition
+// table and for the creation in each status a payout is created in.
+func TestTheOutboxTriggerFollowsTypesForEveryTransition(t *testing.T) {
+	t.Parallel()
+	s := testdb.Open(t)
+	ctx := context.Background()
+	typesOf := func(auditID int64) []string {
+		rows, err := s.Pool().Query(ctx, `SELECT type FROM outbound_events WHERE audit_id = $1 ORDER BY seq`, auditID)
+		require.NoError(t, err)
+		got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		require.NoError(t, err)
+		if len(got) == 0 {
+			return nil
+		}
+		return got
+	}
+	lastAudit := func(id string) int64 {
+		var n int64
+		require.NoError(t, s.Pool().QueryRow(ctx, `SELECT max(id) FROM payout_events WHERE payout_id = $1`, id).Scan(&n))
+		return n
+	}
+	for i, row := range payout.Transitions() {
+		id := fmt.Sprintf("tf%d", i)
+		reach(t, s, id, row.From)
+		_, err := s.Pool().Exec(ctx, `
+			WITH upd AS (UPDATE payouts SET status = $2 WHERE id = $1 RETURNING id)
+			INSERT INTO payout_events (payout_id, from_status, to_status, source) SELECT id, $3, $2, 'admin' FROM upd`,
+			id, string(row.To), string(row.From))
+		require.NoError(t, err)
+		assert.Equal(t, outbound.TypesFor(row.From, row.To), typesOf(lastAudit(id)), "%s -> %s", row.From, row.To)
+	}
+	for _, st := range []payout.Status{payout.StatusRequested, payout.StatusAwaitingApproval} {
+		p := newPayout("tfc-"+string(st), "1")
+		p.Status = st
+		create(t, s, p)
+		assert.Equal(t, outbound.TypesFor("", st), typesOf(lastAudit(p.ID)), "created %s", st)
+	}
 }

@@ -3,6 +3,7 @@ package testenv
 import (
 	"encoding/json"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -30,6 +31,9 @@ type EventReceiver struct {
 	accepted []ReceivedEvent
 	refused  int
 	badSigs  []string
+	// flaky refuses this share of deliveries, drawn from rnd.
+	flaky float64
+	rnd   *rand.Rand
 }
 
 // ReceivedEvent is one delivery the receiver accepted.
@@ -60,6 +64,14 @@ func (r *EventReceiver) SetSecret(s string) { r.mu.Lock(); r.secret = s; r.mu.Un
 // SetDown makes the receiver answer 503 to everything, or recover.
 func (r *EventReceiver) SetDown(down bool) { r.mu.Lock(); r.down = down; r.mu.Unlock() }
 
+// SetFlaky makes the receiver refuse (503) a share of the deliveries at
+// random, reproducibly from seed; 0 stops it.
+func (r *EventReceiver) SetFlaky(share float64, seed int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.flaky, r.rnd = share, rand.New(rand.NewPCG(uint64(seed), 0))
+}
+
 // Hang makes every request wait, unanswered, until Release.
 func (r *EventReceiver) Hang() { r.mu.Lock(); r.hang = make(chan struct{}); r.mu.Unlock() }
 
@@ -82,6 +94,9 @@ func (r *EventReceiver) receive(w http.ResponseWriter, req *http.Request) {
 	}
 	r.mu.Lock()
 	hang, down, secret := r.hang, r.down, r.secret
+	if r.flaky > 0 && r.rnd.Float64() < r.flaky {
+		down = true
+	}
 	r.mu.Unlock()
 	if hang != nil {
 		select {
@@ -169,4 +184,20 @@ func (r *EventReceiver) AwaitPayout(id, last string) []string {
 		assert.Contains(c, got, last)
 	}, 60*time.Second, 50*time.Millisecond, "events of payout %s: have %v, want one of type %s", id, r.OfPayout(id), last)
 	return got
+}
+
+// Unique is how many distinct events the receiver took, and Duplicates
+// how many deliveries repeated one it had (at least once: a sender killed
+// between the POST and its record sends again).
+func (r *EventReceiver) Unique() (unique, duplicates int) {
+	seen := map[string]bool{}
+	for _, ev := range r.Accepted() {
+		if seen[ev.ID] {
+			duplicates++
+			continue
+		}
+		seen[ev.ID] = true
+		unique++
+	}
+	return unique, duplicates
 }
