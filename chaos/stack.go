@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
@@ -106,9 +107,16 @@ func (s *Stack) startTemporal(t testing.TB) {
 	t.Cleanup(func() { _ = logf.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	srv, err := devtemporal.Start(ctx, devtemporal.Options{Stderr: logf})
+	// PAYOUTS_TEMPORAL_PERSISTENCE=postgres: the production shape, on
+	// databases of this run's own.
+	pg, err := devtemporal.PostgresFromEnv(testdb.BaseDSN(), devtemporal.ThrowawayDatabase("payouts_chaos"))
+	require.NoError(t, err)
+	if pg != nil {
+		t.Cleanup(func() { assert.NoError(t, pg.Drop(context.Background())) })
+	}
+	srv, err := devtemporal.Start(ctx, devtemporal.Options{Stderr: logf, Postgres: pg})
 	require.NoError(t, err, "the chaos test needs the Temporal dev server, built from ./devserver (make devserver)")
-	t.Cleanup(func() { _ = srv.Stop() })
+	t.Cleanup(func() { _ = srv.Stop() }) // before the drop: cleanups run last first
 	s.temporal = srv.HostPort()
 	s.Temporal, err = client.Dial(client.Options{HostPort: s.temporal,
 		Logger: tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(logf, &slog.HandlerOptions{Level: slog.LevelWarn})))})
