@@ -35,6 +35,10 @@ const (
 	// refused (batch.go: finish, decide); campaigns recorded before it let
 	// the decision's write race the workflow's.
 	versionBatchFinishHolds = "batch-finish-holds-decisions"
+	// versionEventStreamDrains: an outbound events stream posts a burst
+	// of pending events in one activity (DeliverPendingEvents), which is
+	// also the look that finds nothing left (events.go).
+	versionEventStreamDrains = "event-stream-drains"
 )
 
 // errHistoryFull stops a retrying call so the run can continue as new.
