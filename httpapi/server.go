@@ -90,6 +90,8 @@ func New(d Deps) http.Handler {
 		s.scheduleRoutes(r)
 		s.reconcileRoutes(r)
 		s.exportRoutes(r)
+		s.discrepancyRoutes(r)
+		s.retryRoutes(r)
 	})
 	return r
 }
