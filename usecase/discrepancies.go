@@ -28,6 +28,9 @@ func (s *Service) ResolveDiscrepancy(ctx context.Context, id int64, resolution, 
 	if fields := checkResolution(resolution, note); !fields.Empty() {
 		return store.ResolvedDiscrepancy{}, invalid("invalid resolution", fields)
 	}
+	if id <= 0 {
+		return store.ResolvedDiscrepancy{}, notFound("discrepancy")
+	}
 	res, err := s.store.ResolveDiscrepancy(ctx, store.Resolve{ID: id, Resolution: reconcile.Resolution(resolution),
 		Note: strings.TrimSpace(note), Actor: actor.Name})
 	var done *store.AlreadyResolvedError
