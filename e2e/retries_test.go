@@ -146,7 +146,8 @@ type batchRetriedJSON struct {
 	Replayed int    `json:"replayed"`
 	Skipped  int    `json:"skipped"`
 	Refused  []struct {
-		PayoutID string `json:"payout_id"`
+		PayoutID string              `json:"payout_id"`
+		Fields   map[string][]string `json:"fields"`
 	} `json:"refused"`
 	Payouts []struct {
 		RetryOf string `json:"retry_of"`
@@ -225,4 +226,39 @@ func TestBatchRetryFailedRetriesExactlyTheFailedRowsOnce(t *testing.T) {
 	unknown := e.Do(http.MethodPost, "/payouts/batches/no-such-batch/retry-failed", nil, map[string]string{"Idempotency-Key": key})
 	unknown.Body.Close()
 	assert.Equal(t, http.StatusNotFound, unknown.StatusCode)
+}
+
+// A campaign row whose retry a money control refuses is reported, and
+// the other rows are retried all the same.
+func TestBatchRetryFailedReportsRowsTheGateRefuses(t *testing.T) {
+	e := testenv.New(t, testenv.Options{Controls: gate.Policy{ClientDailyLimits: usdt("15")}})
+	e.Sandbox.ForceOutcome(otherTronAddress, "fail")
+	capped, free := uniqueKey("rf-cap"), uniqueKey("rf-free")
+	rows := []batch.Row{
+		{ClientID: capped, Asset: "USDT", Network: "tron", Amount: "8", Address: otherTronAddress},
+		{ClientID: free, Asset: "USDT", Network: "tron", Amount: "2", Address: otherTronAddress},
+	}
+	resp := postBatch(e, uniqueKey("rf-cap"), "application/json", jsonRows(t, rows))
+	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+	b := testenv.Decode[batchJSON](e, resp)
+	waitStarted(t, e, b.ID)
+	byClient := map[string]string{}
+	for _, id := range sqlStrings(t, e, `SELECT payout_id FROM payout_batch_items WHERE batch_id = $1`, b.ID) {
+		p := e.WaitFinal(id)
+		require.Equal(t, payout.StatusFailed, p.Status)
+		byClient[p.ClientID] = id
+	}
+	e.Sandbox.ForceOutcome(otherTronAddress, "")
+	// The capped client is paid 9 meanwhile: 9 + 8 is over its 15.
+	paid := accepted(t, e, capped, uniqueKey("paid"), body("9", tronAddress))
+	require.Equal(t, payout.StatusPaid, e.WaitFinal(paid.ID).Status)
+
+	got := retryFailed(t, e, b.ID, uniqueKey("retry-failed"))
+	assert.Equal(t, 1, got.Retried)
+	require.Len(t, got.Refused, 1)
+	assert.Equal(t, byClient[capped], got.Refused[0].PayoutID)
+	assert.NotEmpty(t, got.Refused[0].Fields["amount"], "with the cap's field error")
+	require.Len(t, got.Payouts, 1)
+	assert.Equal(t, byClient[free], got.Payouts[0].RetryOf)
+	assert.Nil(t, getLinked(t, e, byClient[capped]).RetriedAs, "the refused row stays unretried")
 }
