@@ -198,7 +198,9 @@ func walkTrail(events []payout.Event, status payout.Status) string {
 	}
 	at := events[0].To
 	for _, e := range events[1:] {
-		if e.From == e.To && e.To == at && e.Details["needs_attention"] != nil {
+		// A row keeping the status is a note (attention flag, retry
+		// link, resolved discrepancy), not a move.
+		if e.From == e.To && e.To == at {
 			continue
 		}
 		if e.From != at {

@@ -24,10 +24,10 @@ var (
 	payoutCSVColumns = []string{"id", "client_id", "asset", "network", "amount", "address_masked", "memo",
 		"origin", "status", "is_subtract", "heleket_uuid", "txid", "commission", "failure_reason",
 		"needs_attention", "requested_by", "created_at", "updated_at", "finalized_at",
-		"waiting_for_kind", "waiting_for_reason"}
+		"waiting_for_kind", "waiting_for_reason", "retry_of", "retried_as"}
 	eventCSVColumns       = []string{"id", "payout_id", "at", "from_status", "to_status", "source", "actor", "details"}
 	discrepancyCSVColumns = []string{"id", "run_id", "order_id", "payout_id", "kind", "reason", "ours", "theirs",
-		"detected_at", "alerted_at", "resolved_at", "resolution"}
+		"detected_at", "alerted_at", "resolved_at", "resolution", "resolved_by", "note"}
 )
 
 // flushEvery rows the response is pushed to the client, so that a long
@@ -106,7 +106,7 @@ func payoutRecord(p payout.Payout) []string {
 		strconv.FormatBool(p.IsSubtract), textCell(p.HeleketUUID), textCell(p.TxID), commission,
 		textCell(p.FailureReason), strconv.FormatBool(p.NeedsAttention), textCell(p.RequestedBy),
 		timeCell(p.CreatedAt), timeCell(p.UpdatedAt), optionalTimeCell(p.FinalizedAt),
-		textCell(kind), textCell(reason),
+		textCell(kind), textCell(reason), textCell(p.RetryOf), textCell(p.RetriedAs),
 	}
 }
 
@@ -122,6 +122,7 @@ func discrepancyRecord(d store.Discrepancy) []string {
 		strconv.FormatInt(d.ID, 10), textCell(d.RunID), textCell(d.OrderID), textCell(d.PayoutID),
 		textCell(string(d.Kind)), textCell(d.Reason), jsonCell(d.Ours), jsonCell(d.Theirs),
 		timeCell(d.DetectedAt), optionalTimeCell(d.AlertedAt), optionalTimeCell(d.ResolvedAt), textCell(d.Resolution),
+		textCell(d.ResolvedBy), textCell(d.Note),
 	}
 }
 

@@ -91,6 +91,8 @@ func New(d Deps) http.Handler {
 		s.reconcileRoutes(r)
 		s.exportRoutes(r)
 		s.eventRoutes(r)
+		s.discrepancyRoutes(r)
+		s.retryRoutes(r)
 	})
 	return r
 }

@@ -31,11 +31,15 @@ type Payout struct {
 	// NeedsAttention is always shown: false is an answer too.
 	NeedsAttention bool `json:"needs_attention"`
 	// WaitingFor says what a held payout waits for and who can release it.
-	WaitingFor  *payout.Waiting `json:"waiting_for,omitempty"`
-	RequestedBy string          `json:"requested_by"`
-	CreatedAt   time.Time       `json:"created_at"`
-	UpdatedAt   time.Time       `json:"updated_at"`
-	FinalizedAt *time.Time      `json:"finalized_at"`
+	WaitingFor *payout.Waiting `json:"waiting_for,omitempty"`
+	// RetryOf is the payout this one retries, RetriedAs the one retrying
+	// it; null when there is none.
+	RetryOf     *string    `json:"retry_of"`
+	RetriedAs   *string    `json:"retried_as"`
+	RequestedBy string     `json:"requested_by"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	FinalizedAt *time.Time `json:"finalized_at"`
 }
 
 func NewPayout(p payout.Payout) Payout {
@@ -44,7 +48,7 @@ func NewPayout(p payout.Payout) Payout {
 		Address: payout.MaskAddress(p.Address), Memo: p.Memo, Origin: p.Origin, Status: p.Status, IsSubtract: p.IsSubtract,
 		HeleketUUID: optional(p.HeleketUUID), TxID: optional(p.TxID), FailureReason: p.FailureReason,
 		NeedsAttention: p.NeedsAttention, RequestedBy: p.RequestedBy, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
-		FinalizedAt: p.FinalizedAt, WaitingFor: p.WaitingFor,
+		FinalizedAt: p.FinalizedAt, WaitingFor: p.WaitingFor, RetryOf: optional(p.RetryOf), RetriedAs: optional(p.RetriedAs),
 	}
 	if p.Commission.Valid {
 		v.Commission = &p.Commission.Decimal
