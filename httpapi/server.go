@@ -16,6 +16,7 @@ import (
 	"github.com/heleket-payouts/payouts/alert"
 	"github.com/heleket-payouts/payouts/logging"
 	"github.com/heleket-payouts/payouts/store"
+	"github.com/heleket-payouts/payouts/tracing"
 	"github.com/heleket-payouts/payouts/usecase"
 )
 
@@ -37,6 +38,8 @@ type Deps struct {
 	// Alerter posts operational alerts (alert.Poster); nil posts none.
 	Alerter Alerter
 	Logger  *slog.Logger
+	// Tracing traces every request (tracing.Handler) when on; nil is off.
+	Tracing *tracing.Tracing
 }
 
 // Alerter posts an alert to the operators' channel.
@@ -63,7 +66,7 @@ func New(d Deps) http.Handler {
 		s.log.Warn(relayWarning)
 	}
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer, limitBodies, checkURL)
+	r.Use(nameSpan, middleware.RequestID, s.logRequests, middleware.Recoverer, limitBodies, checkURL)
 	r.NotFound(notFound)
 	r.MethodNotAllowed(methodNotAllowed(r))
 	r.Get("/healthz", s.healthz)
@@ -92,7 +95,10 @@ func New(d Deps) http.Handler {
 		s.exportRoutes(r)
 		s.eventRoutes(r)
 	})
-	return r
+	if !d.Tracing.Enabled() {
+		return r
+	}
+	return tracing.Handler(r, d.Tracing.Provider)
 }
 
 func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
