@@ -20,6 +20,8 @@ import (
 	"github.com/heleket-payouts/payouts/usecase"
 )
 
+const webhookPath = "/payouts/webhook"
+
 // maxBody bounds every request body; payout requests and webhooks are a
 // few hundred bytes.
 const maxBody = 64 << 10
@@ -71,7 +73,7 @@ func New(d Deps) http.Handler {
 	r.MethodNotAllowed(methodNotAllowed(r))
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
-	r.With(s.guardWebhook()).Post("/payouts/webhook", s.webhook)
+	r.With(s.guardWebhook()).Post(webhookPath, s.webhook)
 	r.Get("/openapi.yaml", s.openapi)
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireAdmin)
@@ -98,7 +100,10 @@ func New(d Deps) http.Handler {
 	if !d.Tracing.Enabled() {
 		return r
 	}
-	return tracing.Handler(r, d.Tracing.Provider)
+	return tracing.Handler(r, d.Tracing.Provider, tracing.Routes{
+		Untraced: func(r *http.Request) bool { return r.URL.Path == "/healthz" || r.URL.Path == "/readyz" },
+		Public:   func(r *http.Request) bool { return r.URL.Path == webhookPath },
+	})
 }
 
 func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
