@@ -58,6 +58,23 @@ func TestOnePayoutRequestIsOneTraceDownToTheHeleketCall(t *testing.T) {
 		assert.Equal(t, server.SpanContext.TraceID(), s.SpanContext.TraceID(), "%s is in the request's trace", s.Name)
 	}
 
+	// Heleket's webhooks are traces of their own, down to the signal the
+	// workflow handles (at least the one that told it of the payment: it
+	// waits for a webhook before it polls; a late one may find it closed).
+	var hooks, signalled int
+	for _, s := range spans {
+		if s.Name != "POST /payouts/webhook" {
+			continue
+		}
+		hooks++
+		assert.False(t, s.Parent.IsValid(), "a webhook starts its own trace")
+		for _, signal := range children(spans, s, "SignalWorkflow:"+workflows.SignalHeleketUpdate) {
+			signalled += len(children(spans, signal, "HandleSignal:"+workflows.SignalHeleketUpdate))
+		}
+	}
+	assert.Positive(t, hooks, "the sandbox's webhooks were traced")
+	assert.Positive(t, signalled, "a webhook's trace reaches the workflow's signal handler")
+
 	forbidden := append([]string{tronAddress, testenv.AdminToken, testenv.APIKey}, sent.all()...)
 	require.Greater(t, len(forbidden), 3, "the Heleket requests' signatures and bodies were captured")
 	for _, s := range spans {
@@ -82,6 +99,16 @@ func findSpan(t *testing.T, spans tracetest.SpanStubs, name string, parent trace
 	}
 	require.Len(t, found, 1, "a span %q under %s among %v", name, parent, names)
 	return found[0]
+}
+
+func children(spans tracetest.SpanStubs, parent tracetest.SpanStub, name string) []tracetest.SpanStub {
+	var out []tracetest.SpanStub
+	for _, s := range spans {
+		if s.Name == name && s.Parent.SpanID() == parent.SpanContext.SpanID() {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // spanText is everything a span says in words: name, attributes, events,
