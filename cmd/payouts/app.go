@@ -30,27 +30,37 @@ import (
 
 func newLogger(cfg config.Config) *slog.Logger { return opsLogger(cfg) }
 
-// dialTemporal connects to Temporal; with tracing on, the client traces
-// the workflows it starts and the workers built on it trace what they run.
+// dialTemporal connects to Temporal.
 func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger, tr *tracing.Tracing) (client.Client, error) {
+	opts, err := temporalOptions(cfg, log, tr)
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.DialContext(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	return c, nil
+}
+
+// temporalOptions are every Temporal client's. With tracing on, the
+// client traces the workflows it starts and the workers built on it trace
+// what they run.
+func temporalOptions(cfg config.Config, log *slog.Logger, tr *tracing.Tracing) (client.Options, error) {
 	opts := client.Options{
 		HostPort:  cfg.TemporalAddress,
 		Namespace: cfg.TemporalNamespace,
 		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
 	}
 	if err := withOpsClientOptions(&opts, cfg); err != nil {
-		return nil, err
+		return client.Options{}, err
 	}
 	interceptors, err := temporaltrace.Interceptors(tr)
 	if err != nil {
-		return nil, err
+		return client.Options{}, err
 	}
 	opts.Interceptors = interceptors
-	c, err := client.DialContext(ctx, opts)
-	if err != nil {
-		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
-	}
-	return c, nil
+	return opts, nil
 }
 
 // openServices opens what every long-running command needs: Postgres and
