@@ -117,8 +117,8 @@ type Options struct {
 	// Heleket client, as production does with OTEL_EXPORTER_OTLP_ENDPOINT
 	// set: tests give it an in-memory exporter (tracing.New).
 	Tracing *tracing.Tracing
-	// WrapHeleket wraps the Heleket client's transport, inside the
-	// metrics and tracing, for tests that look at what is sent.
+	// WrapHeleket wraps the Heleket client's transport (inside the
+	// tracing, outside the metrics), for tests that look at what is sent.
 	WrapHeleket func(http.RoundTripper) http.RoundTripper
 }
 
