@@ -77,6 +77,9 @@ func TestOnePayoutRequestIsOneTraceDownToTheHeleketCall(t *testing.T) {
 
 	forbidden := append([]string{tronAddress, testenv.AdminToken, testenv.APIKey}, sent.all()...)
 	require.Greater(t, len(forbidden), 3, "the Heleket requests' signatures and bodies were captured")
+	sent.mu.Lock()
+	assert.Zero(t, sent.traced, "our trace context is not sent to Heleket")
+	sent.mu.Unlock()
 	for _, s := range spans {
 		text := spanText(s)
 		for _, f := range forbidden {
@@ -136,6 +139,8 @@ func spanText(s tracetest.SpanStub) string {
 type sentToHeleket struct {
 	mu   sync.Mutex
 	seen []string
+	// traced counts requests that carried a trace context out.
+	traced int
 }
 
 func (s *sentToHeleket) wrap(next http.RoundTripper) http.RoundTripper {
@@ -150,6 +155,9 @@ func (s *sentToHeleket) wrap(next http.RoundTripper) http.RoundTripper {
 		}
 		s.mu.Lock()
 		s.seen = append(s.seen, r.Header.Get("sign"), string(body))
+		if r.Header.Get("traceparent") != "" {
+			s.traced++
+		}
 		s.mu.Unlock()
 		return next.RoundTrip(r)
 	})
