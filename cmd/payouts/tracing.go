@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"go.opentelemetry.io/otel"
+
 	"github.com/heleket-payouts/payouts/config"
 	"github.com/heleket-payouts/payouts/tracing"
 )
@@ -23,6 +25,9 @@ func startTracing(ctx context.Context, cfg config.Config, log *slog.Logger, comm
 	}
 	// The endpoint is not logged: its URL or headers may hold a collector's credentials.
 	log.Info("traces on: exporting over OTLP/HTTP")
+	// A collector that is down costs spans, never requests: say so in the
+	// service's (masked) log rather than on bare stderr.
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { log.Warn("traces not exported", "error", err) }))
 	return tr, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
