@@ -7,9 +7,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/heleket-payouts/payouts/payoutworker"
+	"github.com/heleket-payouts/payouts/tracing"
+	"github.com/heleket-payouts/payouts/tracing/temporaltrace"
 )
 
 // TestReplayRecordedHistories replays histories recorded from real runs
@@ -20,9 +24,22 @@ func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files, "recorded histories are missing from workflows/testdata")
+	// With tracing on, the worker's interceptor adds headers and spans but
+	// no command: a history recorded with it or without it replays either
+	// way, so turning tracing on or off never breaks a run in flight.
+	traced, err := temporaltrace.Interceptor(tracing.New(tracetest.NewInMemoryExporter(), nil).Provider)
+	require.NoError(t, err)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			replayer := worker.NewWorkflowReplayer()
+			payoutworker.RegisterWorkflows(replayer)
+			payoutworker.RegisterReconcileWorkflow(replayer)
+			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(nil, f))
+		})
+		t.Run(filepath.Base(f)+"/traced", func(t *testing.T) {
+			replayer, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
+				Interceptors: []interceptor.WorkerInterceptor{traced}})
+			require.NoError(t, err)
 			payoutworker.RegisterWorkflows(replayer)
 			payoutworker.RegisterReconcileWorkflow(replayer)
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(nil, f))
@@ -48,6 +65,7 @@ var recordedPaths = map[string]string{
 	"payout_confirmation_retried":          "./e2e/ -run TestFailingConfirmationIsVisibleInState",
 	"payout_continue_as_new_first_run":     "./e2e/ -run TestPollingPayoutContinuesAsNewAndEndsPaid",
 	"payout_continue_as_new_last_run":      "./e2e/ -run TestPollingPayoutContinuesAsNewAndEndsPaid",
+	"payout_traced":                        "./e2e/ -run TestOnePayoutRequestIsOneTraceDownToTheHeleketCall",
 	"before_versions_payout_webhook_path":  "",
 	"before_versions_payout_polling_path":  "",
 	"before_versions_payout_rejected_path": "",

@@ -22,19 +22,18 @@ import (
 	"github.com/heleket-payouts/payouts/outbound/dispatch"
 	"github.com/heleket-payouts/payouts/payoutworker"
 	"github.com/heleket-payouts/payouts/store"
+	"github.com/heleket-payouts/payouts/tracing"
+	"github.com/heleket-payouts/payouts/tracing/temporaltrace"
 	"github.com/heleket-payouts/payouts/usecase"
 	"github.com/heleket-payouts/payouts/workflows"
 )
 
 func newLogger(cfg config.Config) *slog.Logger { return opsLogger(cfg) }
 
-func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
-	opts := client.Options{
-		HostPort:  cfg.TemporalAddress,
-		Namespace: cfg.TemporalNamespace,
-		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
-	}
-	if err := withOpsClientOptions(&opts, cfg); err != nil {
+// dialTemporal connects to Temporal.
+func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger, tr *tracing.Tracing) (client.Client, error) {
+	opts, err := temporalOptions(cfg, log, tr)
+	if err != nil {
 		return nil, err
 	}
 	c, err := client.DialContext(ctx, opts)
@@ -44,14 +43,34 @@ func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (cli
 	return c, nil
 }
 
+// temporalOptions are every Temporal client's. With tracing on, the
+// client traces the workflows it starts and the workers built on it trace
+// what they run.
+func temporalOptions(cfg config.Config, log *slog.Logger, tr *tracing.Tracing) (client.Options, error) {
+	opts := client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+	}
+	if err := withOpsClientOptions(&opts, cfg); err != nil {
+		return client.Options{}, err
+	}
+	interceptors, err := temporaltrace.Interceptors(tr)
+	if err != nil {
+		return client.Options{}, err
+	}
+	opts.Interceptors = interceptors
+	return opts, nil
+}
+
 // openServices opens what every long-running command needs: Postgres and
 // Temporal. closeAll releases both.
-func openServices(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, client.Client, func(), error) {
+func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, tr *tracing.Tracing) (*store.Store, client.Client, func(), error) {
 	st, err := store.Open(ctx, cfg.DatabaseURL, poolSize(cfg))
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	tc, err := dialTemporal(ctx, cfg, log)
+	tc, err := dialTemporal(ctx, cfg, log, tr)
 	if err != nil {
 		st.Close()
 		return nil, nil, nil, err
@@ -121,7 +140,7 @@ func newService(cfg config.Config, st *store.Store, tc client.Client, log *slog.
 }
 
 // newAPI builds the HTTP handler from the configuration.
-func newAPI(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logger) (http.Handler, error) {
+func newAPI(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logger, tr *tracing.Tracing) (http.Handler, error) {
 	tokens, err := cfg.AdminTokenSet()
 	if err != nil {
 		return nil, err
@@ -149,16 +168,16 @@ func newAPI(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logg
 	api := httpapi.New(httpapi.Deps{
 		Service: svc, Store: st, AdminTokens: config.Credentials(tokens),
 		HeleketAPIKey: cfg.HeleketAPIKey, WebhookSecret: cfg.HeleketWebhookSecret,
-		WebhookGuard: guard, Alerter: alerts, Logger: log,
+		WebhookGuard: guard, Alerter: alerts, Logger: log, Tracing: tr,
 	})
 	return withOps(cfg, api, tokens)
 }
 
 // newWorker builds the Temporal worker from the configuration.
-func newWorker(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logger) (worker.Worker, error) {
+func newWorker(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logger, tr *tracing.Tracing) (worker.Worker, error) {
 	hc, err := heleket.New(heleket.Config{
 		BaseURL: cfg.HeleketProjectURL, MerchantID: cfg.HeleketMerchantID, APIKey: cfg.HeleketAPIKey,
-		HTTPClient: metrics.HeleketHTTPClient(),
+		HTTPClient: tr.HTTPClient(metrics.HeleketHTTPClient()),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("heleket client: %w", err)

@@ -58,12 +58,17 @@ func runDev(ctx context.Context, _ []string) error {
 }
 
 func runDevServices(ctx context.Context, cfg config.Config, log *slog.Logger, uiURL string) error {
-	st, tc, closeAll, err := openServices(ctx, cfg, log)
+	tr, stopTracing, err := startTracing(ctx, cfg, log, "dev")
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
+	st, tc, closeAll, err := openServices(ctx, cfg, log, tr)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
-	w, err := newWorker(cfg, st, tc, log)
+	w, err := newWorker(cfg, st, tc, log, tr)
 	if err != nil {
 		return err
 	}
@@ -80,7 +85,7 @@ func runDevServices(ctx context.Context, cfg config.Config, log *slog.Logger, ui
 		return err
 	}
 	adoptCampaigns(ctx, cfg, st, tc, log)
-	h, err := newAPI(cfg, st, tc, log)
+	h, err := newAPI(cfg, st, tc, log, tr)
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,7 @@ import (
 	"github.com/heleket-payouts/payouts/payoutworker"
 	"github.com/heleket-payouts/payouts/starter"
 	"github.com/heleket-payouts/payouts/store"
+	"github.com/heleket-payouts/payouts/tracing"
 	"github.com/heleket-payouts/payouts/usecase"
 	"github.com/heleket-payouts/payouts/workflows"
 )
@@ -134,6 +135,13 @@ type Options struct {
 	AdminTokens []access.Credential
 	// Events tunes the outbound events' worker (fast defaults for tests).
 	Events EventSettings
+	// Tracing traces the API, the Temporal client and worker, and the
+	// Heleket client, as production does with OTEL_EXPORTER_OTLP_ENDPOINT
+	// set: tests give it an in-memory exporter (tracing.New).
+	Tracing *tracing.Tracing
+	// WrapHeleket wraps the Heleket client's transport (inside the
+	// tracing, outside the metrics), for tests that look at what is sent.
+	WrapHeleket func(http.RoundTripper) http.RoundTripper
 }
 
 // EventSettings are the outbound events' knobs (EVENT_* in production).
@@ -194,7 +202,7 @@ func New(t *testing.T, opts Options) *Env {
 
 	e.startSandbox(opts)
 	e.log = opts.logger()
-	e.Temporal, err = client.Dial(clientOptions(opts, e.log))
+	e.Temporal, err = client.Dial(clientOptions(e.T, opts, e.log))
 	require.NoError(t, err)
 	t.Cleanup(e.Temporal.Close)
 
@@ -217,7 +225,7 @@ func New(t *testing.T, opts Options) *Env {
 		AdminTokens: append([]access.Credential{access.NewCredential(AdminName, AdminToken, nil, time.Time{}),
 			access.NewCredential(SecondAdmin, SecondAdminToken, nil, time.Time{})}, opts.AdminTokens...),
 		HeleketAPIKey: APIKey,
-		WebhookGuard:  opts.WebhookGuard, Logger: e.log,
+		WebhookGuard:  opts.WebhookGuard, Logger: e.log, Tracing: opts.Tracing,
 	})))
 	e.API.Listener.Close()
 	e.API.Listener = listener
@@ -238,9 +246,13 @@ func (e *Env) startSandbox(opts Options) {
 		WebhookRetry: 100 * time.Millisecond})
 	require.NoError(e.T, e.Sandbox.Start("127.0.0.1:0"))
 	e.T.Cleanup(func() { _ = e.Sandbox.Close() })
+	hc := metrics.HeleketHTTPClient()
+	if opts.WrapHeleket != nil {
+		hc.Transport = opts.WrapHeleket(hc.Transport)
+	}
 	var err error
 	e.Heleket, err = heleket.New(heleket.Config{BaseURL: e.Sandbox.URL(), MerchantID: MerchantID, APIKey: APIKey,
-		HTTPClient: metrics.HeleketHTTPClient()})
+		HTTPClient: opts.Tracing.HTTPClient(hc)})
 	require.NoError(e.T, err)
 }
 
