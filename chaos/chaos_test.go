@@ -79,7 +79,8 @@ func verify(ctx context.Context, t *testing.T, stack *chaos.Stack, client *chaos
 	sum.Report.Violations = append(sum.Report.Violations, stack.Crashes()...)
 	sum.Inbox[0], sum.Inbox[1], err = stack.Inbox(ctx)
 	require.NoError(t, err)
-	sum.Client, sum.Worker, sum.API = client.Stats(), stack.Worker.Stats(), stack.API.Stats()
+	sum.Client, sum.Worker, sum.API = client.Stats(), chaos.AllStats(stack.Workers), chaos.AllStats(stack.APIs)
+	sum.Instances = len(stack.APIs)
 	sum.DBDropped, sum.Sandbox = stack.Proxy.Dropped(), stack.Sandbox.Stats()
 }
 
@@ -143,6 +144,7 @@ func stackOptions(t *testing.T, cfg chaos.Config, say func(string, ...any)) chao
 	return chaos.StackOptions{Seed: cfg.Seed, Bin: cfg.Bin, LogDir: dir,
 		WebhookWait: 3 * time.Second, PollInitial: 500 * time.Millisecond, PollMax: 2 * time.Second,
 		SettleAfter: time.Second, CheckAfter: 400 * time.Millisecond,
+		Instances: 2, OwnPostgres: true,
 		// Small pages, so the monkeys' kills land while the campaign's
 		// rows are being started.
 		Env: append([]string{"BATCH_PAGE_SIZE=10"}, moneyControls(t, dir)...)}
@@ -239,9 +241,10 @@ func progress(ctx context.Context, stack *chaos.Stack, load *chaos.Load, monkeys
 	}
 	final, _ := chaos.Final(counts)
 	m, st := monkeys.Stats(), stack.Sandbox.Stats()
-	say("accepted %d/%d · final %d · worker kills %d (after create %d) · api restarts %d · db cuts %d · creates %d (repeats %d)",
+	say("accepted %d/%d · final %d · worker kills %d (after create %d) · api restarts %d · db cuts %d · pg restarts %d · "+
+		"temporal kills %d · creates %d (repeats %d)",
 		load.Accepted(), n, final, m.WorkerKills+m.WorkerTerms+m.KillsAfterCreate, m.KillsAfterCreate,
-		m.APIKills+m.APITerms, m.DBCuts, st.Creates, st.IdempotentRepeats)
+		m.APIKills+m.APITerms, m.DBCuts, m.PostgresRestarts, m.TemporalKills, st.Creates, st.IdempotentRepeats)
 	return final
 }
 
