@@ -127,12 +127,23 @@ func checkEvents(ctx context.Context, t *testing.T, cfg chaos.Config, stack *cha
 }
 
 func stackOptions(t *testing.T, cfg chaos.Config, say func(string, ...any)) chaos.StackOptions {
-	dir := cfg.LogDir
+	dir := logDir(t, cfg.LogDir, "payouts-chaos-", say)
+	return chaos.StackOptions{Seed: cfg.Seed, Bin: cfg.Bin, LogDir: dir,
+		WebhookWait: 3 * time.Second, PollInitial: 500 * time.Millisecond, PollMax: 2 * time.Second,
+		SettleAfter: time.Second, CheckAfter: 400 * time.Millisecond,
+		Instances: 2, OwnPostgres: true,
+		// Small pages, so the monkeys' kills land while the campaign's
+		// rows are being started.
+		Env: append([]string{"BATCH_PAGE_SIZE=10"}, moneyControls(t, dir)...)}
+}
+
+// logDir is dir, or a temporary directory removed unless the test fails.
+func logDir(t *testing.T, dir, prefix string, say func(string, ...any)) string {
 	if dir != "" {
 		require.NoError(t, os.MkdirAll(dir, 0o755))
 	} else {
 		var err error
-		dir, err = os.MkdirTemp("", "payouts-chaos-")
+		dir, err = os.MkdirTemp("", prefix)
 		require.NoError(t, err)
 		t.Cleanup(func() {
 			if !t.Failed() {
@@ -141,13 +152,7 @@ func stackOptions(t *testing.T, cfg chaos.Config, say func(string, ...any)) chao
 		})
 	}
 	say("logs of the api, the worker and Temporal in %s (kept when the test fails)", dir)
-	return chaos.StackOptions{Seed: cfg.Seed, Bin: cfg.Bin, LogDir: dir,
-		WebhookWait: 3 * time.Second, PollInitial: 500 * time.Millisecond, PollMax: 2 * time.Second,
-		SettleAfter: time.Second, CheckAfter: 400 * time.Millisecond,
-		Instances: 2, OwnPostgres: true,
-		// Small pages, so the monkeys' kills land while the campaign's
-		// rows are being started.
-		Env: append([]string{"BATCH_PAGE_SIZE=10"}, moneyControls(t, dir)...)}
+	return dir
 }
 
 // moneyControls turns every money control on, set so that none refuses

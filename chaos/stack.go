@@ -119,13 +119,18 @@ func StartStack(t testing.TB, o StackOptions) *Stack {
 // BuildBinary builds cmd/payouts into dir.
 func BuildBinary(t testing.TB, dir string) string {
 	t.Helper()
+	return BuildTagged(t, filepath.Join(dir, "payouts"), "")
+}
+
+// BuildTagged builds cmd/payouts with build tags (none when "") into bin.
+func BuildTagged(t testing.TB, bin, tags string) string {
+	t.Helper()
 	root, err := devtemporal.RepoRoot()
 	require.NoError(t, err)
-	bin := filepath.Join(dir, "payouts")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/payouts")
+	cmd := exec.Command("go", "build", "-tags", tags, "-o", bin, "./cmd/payouts")
 	cmd.Dir = root
 	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build ./cmd/payouts:\n%s", out)
+	require.NoError(t, err, "go build -tags %q ./cmd/payouts:\n%s", tags, out)
 	return bin
 }
 
