@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/heleket-payouts/payouts/internal/devtemporal"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/workflows"
 )
@@ -26,10 +27,25 @@ type Options struct {
 	Concurrency int       // requests in flight, the same for both phases
 	DatabaseURL string    // server on which a fresh database is made
 	Progress    io.Writer // progress bars; nil for none
+	// Temporal is the shape of the Temporal the run starts: TemporalDev
+	// (the default) or TemporalPostgres with TemporalShards history shards.
+	Temporal       string
+	TemporalShards int
+	// TemporalAddress, when set, is an existing Temporal frontend to run
+	// on instead (in TemporalNamespace, "" for default), with the payouts
+	// search attributes registered; its CPU is not measured.
+	TemporalAddress, TemporalNamespace string
 }
+
+// The shapes of Temporal a run can start.
+const (
+	TemporalDev      = "dev"      // the dev server on in-memory SQLite, one shard
+	TemporalPostgres = "postgres" // the dev server on PostgreSQL, as production runs Temporal
+)
 
 // Result holds the figures of one run. Rates are float64: they are not money.
 type Result struct {
+	Temporal                  string             `json:"temporal"` // the shape measured
 	Payouts                   int                `json:"payouts"`
 	Concurrency               int                `json:"concurrency"`
 	CPUs                      int                `json:"cpus"`
@@ -73,10 +89,10 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 			err = fmt.Errorf("bench: stop: %w", cerr)
 		}
 	}()
-	res = Result{Payouts: o.N, Concurrency: o.Concurrency, CPUs: runtime.NumCPU()}
+	res = Result{Temporal: o.shape(), Payouts: o.N, Concurrency: o.Concurrency, CPUs: runtime.NumCPU()}
 	runID := strconv.FormatInt(time.Now().UnixNano(), 36)
 
-	cpu := cpuMeter{devServerPID: e.temporal.PID()}
+	cpu := e.cpuMeter()
 	var ceilingIDs []string
 	var ceilingTime time.Duration
 	res.CeilingCPU, err = cpu.measure(o.N, func() (err error) {
@@ -273,4 +289,24 @@ func pool(ctx context.Context, o Options, label string, fn func(i int) error) (t
 	elapsed := time.Since(began)
 	bar.finish()
 	return elapsed, firstErr
+}
+
+// shape describes the Temporal of the run.
+func (o Options) shape() string {
+	switch {
+	case o.TemporalAddress != "":
+		ns := o.TemporalNamespace
+		if ns == "" {
+			ns = "default"
+		}
+		return "Temporal at " + o.TemporalAddress + ", namespace " + ns
+	case o.Temporal == TemporalPostgres:
+		shards := o.TemporalShards
+		if shards == 0 {
+			shards = devtemporal.DefaultShards
+		}
+		return fmt.Sprintf("dev server on PostgreSQL, %d history shards", shards)
+	default:
+		return "dev server on SQLite (in memory), 1 history shard"
+	}
 }

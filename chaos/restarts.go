@@ -19,9 +19,18 @@ import (
 // newDatabase makes the run's migrated database: on the run's own
 // PostgreSQL server when OwnPostgres, on the shared one otherwise.
 func (s *Stack) newDatabase(t testing.TB) string {
-	if !s.opts.OwnPostgres {
+	if s.PG == nil {
 		return testdb.New(t)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dsn, _, err := testdb.Create(ctx, s.PG.DSN()) // dropped with the server
+	require.NoError(t, err)
+	return dsn
+}
+
+// startOwnPostgres initdb's and starts the run's own PostgreSQL server.
+func (s *Stack) startOwnPostgres(t testing.TB) {
 	// Its own directory, not LogDir: the postgres user (initdb refuses
 	// root) must own it, and a test's temporary directories are 0700.
 	dir, err := os.MkdirTemp("", "payouts-chaos-pg-")
@@ -39,11 +48,6 @@ func (s *Stack) newDatabase(t testing.TB) string {
 		}
 		_ = os.RemoveAll(dir)
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	dsn, _, err := testdb.Create(ctx, pg.DSN()) // dropped with the server
-	require.NoError(t, err)
-	return dsn
 }
 
 // KillTemporal kills the Temporal server with SIGKILL, as a crash would,

@@ -19,12 +19,14 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
 	"github.com/heleket-payouts/payouts/heleket/sandbox"
 	"github.com/heleket-payouts/payouts/internal/devtemporal"
+	"github.com/heleket-payouts/payouts/internal/testdb"
 	"github.com/heleket-payouts/payouts/store"
 )
 
@@ -103,6 +105,9 @@ func StartStack(t testing.TB, o StackOptions) *Stack {
 		s.opts.WorkerBin = s.opts.Bin
 	}
 	s.opts.Instances = max(1, s.opts.Instances)
+	if s.opts.OwnPostgres {
+		s.startOwnPostgres(t)
+	}
 	s.startTemporal(t)
 	s.startDatabase(t)
 	s.startSandbox(t)
@@ -140,15 +145,28 @@ func (s *Stack) startTemporal(t testing.TB) {
 	t.Cleanup(func() { _ = logf.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	// A fixed port and a database file: a server killed and started again
-	// is found at the same address with every workflow it had.
+	// A fixed port and a database file (SQLite) or databases of the run's
+	// own (PAYOUTS_TEMPORAL_PERSISTENCE=postgres, the production shape; on
+	// the run's own PostgreSQL with OwnPostgres, so its restarts hit
+	// Temporal too): a server killed and started again is found at the
+	// same address with every workflow it had.
+	serverDSN := testdb.BaseDSN()
+	if s.PG != nil {
+		serverDSN = s.PG.DSN()
+	}
+	pg, err := devtemporal.PostgresFromEnv(serverDSN, devtemporal.ThrowawayDatabase("payouts_chaos"))
+	require.NoError(t, err)
+	if pg != nil {
+		t.Cleanup(func() { assert.NoError(t, pg.Drop(context.Background())) })
+	}
 	port, err := freePort()
 	require.NoError(t, err)
-	s.temporalOpts = devtemporal.Options{Port: port, DBFile: filepath.Join(s.opts.LogDir, "temporal.db"), Stderr: logf}
+	s.temporalOpts = devtemporal.Options{Port: port, DBFile: filepath.Join(s.opts.LogDir, "temporal.db"), Stderr: logf,
+		Postgres: pg}
 	srv, err := devtemporal.Start(ctx, s.temporalOpts)
 	require.NoError(t, err, "the chaos test needs the Temporal dev server, built from ./devserver (make devserver)")
 	s.temporalSrv = srv
-	t.Cleanup(func() {
+	t.Cleanup(func() { // before the drop: cleanups run last first
 		s.temporalMu.Lock()
 		defer s.temporalMu.Unlock()
 		_ = s.temporalSrv.Stop()

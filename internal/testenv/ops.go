@@ -55,7 +55,7 @@ func (o Options) logger() *slog.Logger {
 
 // clientOptions mirror production's: SDK metrics, and the codec when on.
 func clientOptions(o Options, log *slog.Logger) client.Options {
-	opts := client.Options{HostPort: temporalAddr, Logger: tlog.NewStructuredLogger(log), MetricsHandler: metrics.TemporalHandler()}
+	opts := client.Options{HostPort: o.TemporalAddress, Logger: tlog.NewStructuredLogger(log), MetricsHandler: metrics.TemporalHandler()}
 	if o.Codec != nil {
 		opts.DataConverter = o.Codec.DataConverter()
 		opts.FailureConverter = o.Codec.FailureConverter()
@@ -77,7 +77,7 @@ func withOps(o Options, api http.Handler) http.Handler {
 // Temporal server stores them.
 func (e *Env) RawTemporal() client.Client {
 	e.T.Helper()
-	c, err := client.Dial(client.Options{HostPort: temporalAddr, Logger: tlog.NewStructuredLogger(quietLogger())})
+	c, err := client.Dial(client.Options{HostPort: e.temporalAddr, Logger: tlog.NewStructuredLogger(quietLogger())})
 	require.NoError(e.T, err)
 	e.T.Cleanup(c.Close)
 	return c

@@ -68,11 +68,20 @@ func UIURL() string { return uiURL }
 var uiURL string
 
 func run(m *testing.M, opts devtemporal.Options) {
+	// In postgres mode the test binary's Temporal databases have a name of
+	// their own, so test binaries running in parallel never share them.
+	pg, err := devtemporal.PostgresFromEnv(testdb.BaseDSN(), devtemporal.ThrowawayDatabase("payouts_test"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	opts.Postgres = pg
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	srv, err := devtemporal.Start(ctx, opts)
 	cancel()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "integration tests need the Temporal dev server, built from ./devserver: %v\n", err)
+		dropTemporalDatabases(pg)
 		os.Exit(1)
 	}
 	temporalAddr, uiURL = srv.HostPort(), srv.UIURL()
@@ -80,7 +89,17 @@ func run(m *testing.M, opts devtemporal.Options) {
 	if err := srv.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	}
+	dropTemporalDatabases(pg)
 	os.Exit(code)
+}
+
+func dropTemporalDatabases(pg *devtemporal.Postgres) {
+	if pg == nil {
+		return
+	}
+	if err := pg.Drop(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
 }
 
 // Options tune one environment.
@@ -106,6 +125,9 @@ type Options struct {
 	// WebhookGuard sets the webhook route's allow-list and rate limit
 	// (none by default).
 	WebhookGuard httpapi.WebhookGuard
+	// TemporalAddress is a Temporal frontend of the test's own, instead of
+	// the test binary's dev server (testenv.Main then need not run).
+	TemporalAddress string
 	// AdminTokens are credentials besides AdminName's and SecondAdmin's
 	// (which have every role): tokens with given roles or an expiry, e.g.
 	// from config.ParseAdminTokens or an admin tokens file.
@@ -123,16 +145,17 @@ type EventSettings struct {
 
 // Env is one running product.
 type Env struct {
-	log       *slog.Logger
-	T         *testing.T
-	DSN       string
-	Store     *store.Store
-	Temporal  client.Client
-	Sandbox   *sandbox.Sandbox
-	Heleket   *heleket.Client
-	API       *httptest.Server
-	TaskQueue string
-	Starter   *starter.Starter
+	log          *slog.Logger
+	temporalAddr string
+	T            *testing.T
+	DSN          string
+	Store        *store.Store
+	Temporal     client.Client
+	Sandbox      *sandbox.Sandbox
+	Heleket      *heleket.Client
+	API          *httptest.Server
+	TaskQueue    string
+	Starter      *starter.Starter
 	// Service is the application layer, built with usecase.New as the
 	// binary builds it.
 	Service *usecase.Service
@@ -159,8 +182,11 @@ var envs atomic.Int64
 // New builds an environment whose parts are all stopped at test cleanup.
 func New(t *testing.T, opts Options) *Env {
 	t.Helper()
-	require.NotEmpty(t, temporalAddr, "testenv.Main must run from TestMain")
-	e := &Env{T: t, DSN: testdb.New(t), HTTP: checkedClient(t), opts: opts}
+	if opts.TemporalAddress == "" {
+		require.NotEmpty(t, temporalAddr, "testenv.Main must run from TestMain")
+		opts.TemporalAddress = temporalAddr
+	}
+	e := &Env{T: t, DSN: testdb.New(t), HTTP: checkedClient(t), temporalAddr: opts.TemporalAddress, opts: opts}
 	var err error
 	e.Store, err = store.Open(context.Background(), e.DSN)
 	require.NoError(t, err)
