@@ -80,7 +80,7 @@ func verify(ctx context.Context, t *testing.T, stack *chaos.Stack, client *chaos
 	sum.Inbox[0], sum.Inbox[1], err = stack.Inbox(ctx)
 	require.NoError(t, err)
 	sum.Client, sum.Worker, sum.API = client.Stats(), chaos.AllStats(stack.Workers), chaos.AllStats(stack.APIs)
-	sum.Instances = len(stack.APIs)
+	sum.Instances, sum.TemporalPersistence = len(stack.APIs), stack.TemporalPersistence()
 	sum.DBDropped, sum.Sandbox = stack.Proxy.Dropped(), stack.Sandbox.Stats()
 }
 

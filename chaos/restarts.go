@@ -92,6 +92,18 @@ func (s *Stack) StartTemporal() error {
 	return fmt.Errorf("restarting Temporal: %w", last)
 }
 
+// TemporalPersistence says where the Temporal server keeps its state.
+func (s *Stack) TemporalPersistence() string {
+	switch {
+	case s.temporalOpts.Postgres == nil:
+		return "SQLite file"
+	case s.PG != nil:
+		return "PostgreSQL, the run's own server"
+	default:
+		return "PostgreSQL, the shared server"
+	}
+}
+
 // TemporalKills counts the kills of the Temporal server.
 func (s *Stack) TemporalKills() int {
 	s.temporalMu.Lock()

@@ -20,14 +20,16 @@ type Summary struct {
 	Monkeys     MonkeyStats
 	Worker, API ProcStats // added up over the instances
 	Instances   int       // of the api and of the worker
-	DBDropped   int64     // connections reset by the proxy
-	Inbox       [2]int    // webhooks stored by the API, of which not marked processed
-	Sandbox     sandbox.Stats
-	Reconcile   RunResult
-	Events      EventsSummary
-	Chaos       time.Duration // faults on
-	Settle      time.Duration // faults off, until final
-	Total       time.Duration
+	// TemporalPersistence: the dev server's SQLite file, or PostgreSQL.
+	TemporalPersistence string
+	DBDropped           int64  // connections reset by the proxy
+	Inbox               [2]int // webhooks stored by the API, of which not marked processed
+	Sandbox             sandbox.Stats
+	Reconcile           RunResult
+	Events              EventsSummary
+	Chaos               time.Duration // faults on
+	Settle              time.Duration // faults off, until final
+	Total               time.Duration
 }
 
 // CampaignSummary is what became of the campaign posted during the load.
@@ -60,7 +62,7 @@ func (s Summary) Print(w io.Writer) {
 	row("API starts / own exits", "%d / %d", s.API.Starts, s.API.Crashes)
 	row("DB connection cuts", "%d (connections reset %d)", m.DBCuts, s.DBDropped)
 	row("Postgres restarts (-m immediate)", "%d", m.PostgresRestarts)
-	row("Temporal server kill -9", "%d (restarted on its database file)", m.TemporalKills)
+	row("Temporal server kill -9", "%d (restarted on its persistence: %s)", m.TemporalKills, s.TemporalPersistence)
 	row("restarts failed, left to the next", "%d", m.FailedRestarts)
 	row("latency spikes", "%d", m.LatencySpikes)
 	for _, f := range []string{sandbox.FaultServerError, sandbox.FaultRateLimit, sandbox.FaultTimeout,
