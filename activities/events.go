@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"go.temporal.io/sdk/activity"
+
 	"github.com/heleket-payouts/payouts/metrics"
 	"github.com/heleket-payouts/payouts/outbound"
 	"github.com/heleket-payouts/payouts/store"
@@ -41,11 +43,42 @@ func NewEventClient(timeout time.Duration) *http.Client {
 }
 
 // Delivered is what one DeliverNextEvent did: nothing (None: the stream
-// has nothing pending), or the event it delivered or gave up.
+// has nothing pending), or the event it delivered or gave up. For
+// DeliverPendingEvents, Count is how many it delivered or gave up, and
+// None that nothing is left (else its time ran out first).
 type Delivered struct {
 	None    bool   `json:"none,omitempty"`
 	EventID string `json:"event_id,omitempty"`
 	Outcome string `json:"outcome,omitempty"`
+	Count   int    `json:"count,omitempty"`
+}
+
+// pendingBudget is how long one DeliverPendingEvents keeps posting before
+// it hands back to its workflow; a post started before it ends may take
+// the delivery timeout more (config bounds EVENT_DELIVERY_TIMEOUT).
+const pendingBudget = 30 * time.Second
+
+// DeliverPendingEvents posts the stream's pending events one after
+// another, oldest first, until none is left or pendingBudget is spent: one
+// activity for a burst of events instead of one each, and the look that
+// finds nothing is the same call. A refusal is an error, retried by
+// Temporal with backoff, with what was delivered before it recorded.
+func (a *Events) DeliverPendingEvents(ctx context.Context, k store.StreamKey) (Delivered, error) {
+	start := time.Now()
+	var out Delivered
+	for time.Since(start) < pendingBudget {
+		got, err := a.DeliverNextEvent(ctx, k)
+		if err != nil {
+			return out, err
+		}
+		if got.None {
+			out.None = true
+			return out, nil
+		}
+		out.Count++
+		activity.RecordHeartbeat(ctx, out.Count)
+	}
+	return out, nil
 }
 
 // DeliverNextEvent posts the stream's oldest pending event. A refusal or

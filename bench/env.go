@@ -61,11 +61,13 @@ type env struct {
 	// in flight: Go's default keeps two, and the connections it would
 	// reopen are a cost of the load generator, not of the product.
 	users *http.Client
+	// receiver takes the outbound events (Options.Events), nil without.
+	receiver *receiver
 }
 
 func start(ctx context.Context, o Options) (*env, error) {
 	e := &env{sql: &sqlCounter{}, users: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.Concurrency}}}
-	steps := []func(context.Context, Options) error{e.startTemporal, e.startDatabase, e.startSandbox, e.startWorkers, e.startAPI}
+	steps := []func(context.Context, Options) error{e.startTemporal, e.startDatabase, e.startSandbox, e.startWorkers, e.startAPI, e.startEvents}
 	for _, step := range steps {
 		if err := step(ctx, o); err != nil {
 			return nil, errors.Join(err, e.close())
@@ -182,6 +184,9 @@ func (e *env) close() error {
 		errs = append(errs, e.api.Close())
 	}
 	e.users.CloseIdleConnections()
+	if e.receiver != nil {
+		errs = append(errs, e.receiver.close()) // hanging posts end, so the workers can stop
+	}
 	for _, w := range e.workers {
 		w.Stop()
 	}

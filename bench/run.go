@@ -35,6 +35,10 @@ type Options struct {
 	// on instead (in TemporalNamespace, "" for default), with the payouts
 	// search attributes registered; its CPU is not measured.
 	TemporalAddress, TemporalNamespace string
+	// Events subscribes a receiver of every outbound event: EventsOff
+	// (none), EventsOK or EventsHang, to measure what deliveries cost the
+	// payouts.
+	Events string
 }
 
 // The shapes of Temporal a run can start.
@@ -70,6 +74,8 @@ type Result struct {
 	CeilingHistoryEvents      float64            `json:"ceiling_history_events"`
 	CeilingStateTransitions   float64            `json:"ceiling_state_transitions"`
 	NotPaid                   int                `json:"not_paid"`
+	Events                    string             `json:"events,omitempty"`          // the receiver subscribed
+	EventsReceived            int64              `json:"events_received,omitempty"` // when the payouts were final
 	CeilingCPU                CPUCost            `json:"ceiling_cpu_per_workflow"`
 	ProductCPU                CPUCost            `json:"product_cpu_per_payout"`
 }
@@ -118,6 +124,9 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 	res.SQLStatementsPerPayout = float64(e.sql.n.Load()) / float64(o.N)
 	res.PollsPerPayout = float64(p.polls) / float64(o.N)
 	res.NotPaid = p.notPaid
+	if res.Events = o.Events; e.receiver != nil {
+		res.EventsReceived = e.receiver.received.Load()
+	}
 	accept, final := sortedCopy(p.accept), sortedCopy(p.final)
 	res.AcceptP50Ms, res.AcceptP95Ms, res.AcceptP99Ms = percentile(accept, .5), percentile(accept, .95), percentile(accept, .99)
 	res.P50Ms, res.P95Ms, res.P99Ms = percentile(final, .5), percentile(final, .95), percentile(final, .99)

@@ -148,15 +148,20 @@ func streamOf(ep endpointJSON, key string) string {
 }
 
 // A stream past its bound continues as new and its next run goes on
-// where it stopped: nothing skipped, nothing twice.
+// where it stopped: nothing skipped, nothing twice. The receiver hangs
+// while the payout moves, so the hand-overs signal the stream during its
+// first call, and the run (bound: one call) continues as new.
 func TestAnEventStreamContinuesAsNewWithoutLosingItsPlace(t *testing.T) {
-	e := testenv.New(t, testenv.Options{ApprovalThresholds: usdt("1000"), Events: testenv.EventSettings{MaxPerRun: 2}})
+	e := testenv.New(t, testenv.Options{ApprovalThresholds: usdt("1000"),
+		Events: testenv.EventSettings{MaxPerRun: 1, Timeout: 500 * time.Millisecond}})
 	r := testenv.NewEventReceiver(t)
 	ep := subscribe(t, e, r, "*")
+	r.Hang()
 	p := accepted(t, e, uniqueKey("ev"), uniqueKey("can"), body("1000.01", tronAddress))
 	resp, _ := decide(e, p.ID, "approve", testenv.SecondAdminToken)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	e.WaitFinal(p.ID)
+	r.Release()
 	want := []string{"payout.created", "payout.awaiting_approval", "payout.approved", "payout.submitted", "payout.paid"}
 	assert.Equal(t, want, r.AwaitPayout(p.ID, "payout.paid"))
 	assert.Len(t, r.Accepted(), len(want), "each event once")

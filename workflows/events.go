@@ -17,7 +17,8 @@ const EventStreamWorkflowName = "EventStream"
 // nothing; the stream reads what is pending from the database.
 const EventsSignal = "events"
 
-// eventStreamBound is the deliveries one run makes before continuing as new.
+// eventStreamBound is the delivery calls (deliveries, for runs from before
+// versionEventStreamDrains) of one run before it continues as new.
 const eventStreamBound = 500
 
 // EventStreamInput names the stream and how its failures are retried.
@@ -27,8 +28,9 @@ type EventStreamInput struct {
 	// failing delivery (doubling from the first to the second).
 	RetryInitial time.Duration
 	RetryMax     time.Duration
-	// MaxPerRun is the deliveries a run makes before it continues as new
-	// (eventStreamBound when zero).
+	// MaxPerRun is the delivery calls a run makes before it continues as
+	// new (eventStreamBound when zero); before versionEventStreamDrains,
+	// the deliveries.
 	MaxPerRun int
 }
 
@@ -49,6 +51,37 @@ func EventStream(ctx workflow.Context, in EventStreamInput) error {
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: orDefault(in.RetryInitial, 10*time.Second),
 			BackoffCoefficient: 2, MaximumInterval: orDefault(in.RetryMax, time.Hour)},
 	})
+	if workflow.GetVersion(ctx, versionEventStreamDrains, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return deliverOneByOne(ctx, wake, in)
+	}
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		// DeliverPendingEvents stops starting posts after 30 s; a post
+		// may take EVENT_DELIVERY_TIMEOUT (at most 2 min) more.
+		StartToCloseTimeout: 5 * time.Minute, HeartbeatTimeout: 3 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: orDefault(in.RetryInitial, 10*time.Second),
+			BackoffCoefficient: 2, MaximumInterval: orDefault(in.RetryMax, time.Hour)},
+	})
+	// The history grows by the call, whatever it delivered: the bound
+	// counts calls.
+	for calls := 1; ; calls++ {
+		var got activities.Delivered
+		if err := workflow.ExecuteActivity(ctx, eventActs.DeliverPendingEvents, in.Stream).Get(ctx, &got); err != nil {
+			return err
+		}
+		if got.None && !drain(wake) {
+			return nil
+		}
+		if calls >= orBound(in.MaxPerRun) || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			drain(wake)
+			return workflow.NewContinueAsNewError(ctx, EventStream, in)
+		}
+	}
+}
+
+// deliverOneByOne is the loop of streams started before
+// versionEventStreamDrains: an activity per event, and one more to find
+// that nothing is left.
+func deliverOneByOne(ctx workflow.Context, wake workflow.ReceiveChannel, in EventStreamInput) error {
 	for delivered := 0; ; {
 		var got activities.Delivered
 		if err := workflow.ExecuteActivity(ctx, eventActs.DeliverNextEvent, in.Stream).Get(ctx, &got); err != nil {

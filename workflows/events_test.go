@@ -23,25 +23,24 @@ func streamEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(workflows.EventStream, workflow.RegisterOptions{Name: workflows.EventStreamWorkflowName})
 	env.RegisterActivityWithOptions((&activities.Events{}).DeliverNextEvent, activity.RegisterOptions{Name: "DeliverNextEvent"})
+	env.RegisterActivityWithOptions((&activities.Events{}).DeliverPendingEvents, activity.RegisterOptions{Name: "DeliverPendingEvents"})
 	return env
 }
 
 var stream = workflows.EventStreamInput{Stream: store.StreamKey{EndpointID: "ep_1", OrderingKey: "po1"},
 	RetryInitial: time.Second, RetryMax: time.Minute}
 
-// The stream delivers until nothing is pending, retrying a failing
-// delivery before it moves on, and ends.
+// The stream posts its pending events, retrying a failing call before it
+// goes on, and ends when nothing is left.
 func TestEventStreamDeliversInTurnAndEnds(t *testing.T) {
 	env := streamEnv(t)
 	var calls []string
 	answers := []any{
-		activities.Delivered{EventID: "evt_1", Outcome: "delivered"},
-		errors.New("deliver event evt_2: answered HTTP 503"),
-		errors.New("deliver event evt_2: no answer in time"),
-		activities.Delivered{EventID: "evt_2", Outcome: "delivered"},
-		activities.Delivered{None: true},
+		errors.New("deliver event evt_1: answered HTTP 503"),
+		errors.New("deliver event evt_1: no answer in time"),
+		activities.Delivered{Count: 2, None: true},
 	}
-	env.OnActivity("DeliverNextEvent", mock.Anything, stream.Stream).Return(
+	env.OnActivity("DeliverPendingEvents", mock.Anything, stream.Stream).Return(
 		func(context.Context, store.StreamKey) (activities.Delivered, error) {
 			a := answers[0]
 			answers = answers[1:]
@@ -49,40 +48,53 @@ func TestEventStreamDeliversInTurnAndEnds(t *testing.T) {
 				calls = append(calls, "error")
 				return activities.Delivered{}, err
 			}
-			d := a.(activities.Delivered)
-			calls = append(calls, d.EventID+"/"+d.Outcome)
-			return d, nil
+			calls = append(calls, "delivered")
+			return a.(activities.Delivered), nil
 		})
 	env.ExecuteWorkflow(workflows.EventStreamWorkflowName, stream)
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
-	assert.Equal(t, []string{"evt_1/delivered", "error", "error", "evt_2/delivered", "/"}, calls)
+	assert.Equal(t, []string{"error", "error", "delivered"}, calls, "one call for the burst, which found the end too")
 }
 
-// A signal that came while the stream found nothing makes it look again
-// before it ends: a hand-over is never missed.
+// A signal that came while the stream posted makes it look again before
+// it ends: a hand-over is never missed.
 func TestEventStreamLooksAgainAfterASignal(t *testing.T) {
 	env := streamEnv(t)
 	n := 0
-	env.OnActivity("DeliverNextEvent", mock.Anything, stream.Stream).Return(
+	env.OnActivity("DeliverPendingEvents", mock.Anything, stream.Stream).Return(
 		func(context.Context, store.StreamKey) (activities.Delivered, error) {
 			n++
 			if n == 1 {
 				env.SignalWorkflow(workflows.EventsSignal, nil)
 			}
-			return activities.Delivered{None: true}, nil
+			return activities.Delivered{Count: 1, None: true}, nil
 		})
 	env.ExecuteWorkflow(workflows.EventStreamWorkflowName, stream)
 	require.NoError(t, env.GetWorkflowError())
 	assert.Equal(t, 2, n, "one look for the start, one for the signal")
 }
 
-// Past its bound a run continues as new with the same stream.
+// A call that ran out of time before the end is followed by another.
+func TestEventStreamCallsAgainUntilTheEnd(t *testing.T) {
+	env := streamEnv(t)
+	n := 0
+	env.OnActivity("DeliverPendingEvents", mock.Anything, stream.Stream).Return(
+		func(context.Context, store.StreamKey) (activities.Delivered, error) {
+			n++
+			return activities.Delivered{Count: 100, None: n == 3}, nil
+		})
+	env.ExecuteWorkflow(workflows.EventStreamWorkflowName, stream)
+	require.NoError(t, env.GetWorkflowError())
+	assert.Equal(t, 3, n)
+}
+
+// Past its bound of calls a run continues as new with the same stream.
 func TestEventStreamContinuesAsNewPastItsBound(t *testing.T) {
 	env := streamEnv(t)
 	in := stream
 	in.MaxPerRun = 2
-	env.OnActivity("DeliverNextEvent", mock.Anything, stream.Stream).Return(activities.Delivered{EventID: "evt", Outcome: "delivered"}, nil)
+	env.OnActivity("DeliverPendingEvents", mock.Anything, stream.Stream).Return(activities.Delivered{Count: 5}, nil)
 	env.ExecuteWorkflow(workflows.EventStreamWorkflowName, in)
 	var can *workflow.ContinueAsNewError
 	require.ErrorAs(t, env.GetWorkflowError(), &can)

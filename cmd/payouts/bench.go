@@ -29,6 +29,7 @@ func runBench(ctx context.Context, args []string) error {
 	shards := fs.Int("temporal-shards", devtemporal.DefaultShards, "history shards of -temporal postgres")
 	address := fs.String("temporal-address", "", "run on the Temporal at this host:port instead of starting one (payouts search attributes registered)")
 	namespace := fs.String("temporal-namespace", "default", "namespace of -temporal-address")
+	events := fs.String("events", bench.EventsOff, "subscribe a receiver of every outbound event: ok (answers at once) or hang (never answers); none by default")
 	scale := addScaleFlags(fs)
 	campaign := addBatchFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -52,7 +53,7 @@ func runBench(ctx context.Context, args []string) error {
 		defer stop()
 	}
 	res, err := bench.Run(ctx, bench.Options{N: *n, Concurrency: *c, DatabaseURL: dsn, Progress: os.Stderr,
-		Temporal: *shape, TemporalShards: *shards, TemporalAddress: *address, TemporalNamespace: *namespace})
+		Temporal: *shape, TemporalShards: *shards, TemporalAddress: *address, TemporalNamespace: *namespace, Events: *events})
 	if err != nil {
 		return err
 	}
@@ -78,6 +79,7 @@ func printBench(r bench.Result) {
 		{"engine ceiling", fmt.Sprintf("%.1f workflows/s", r.CeilingPerSec)},
 		{"product", fmt.Sprintf("%.1f payouts/s", r.PayoutsPerSec)},
 		{"ratio product/ceiling", fmt.Sprintf("%.2f", r.Ratio)},
+		{"outbound events receiver", eventsRow(r)},
 		{"POST -> 202 p50/p95/p99", fmt.Sprintf("%.1f / %.1f / %.1f ms", r.AcceptP50Ms, r.AcceptP95Ms, r.AcceptP99Ms)},
 		{"request -> final p50/p95/p99", fmt.Sprintf("%.1f / %.1f / %.1f ms", r.P50Ms, r.P95Ms, r.P99Ms)},
 		{"history events per payout (ceiling)", fmt.Sprintf("%.1f (%.1f)", r.HistoryEventsPerPayout, r.CeilingHistoryEvents)},
@@ -126,4 +128,14 @@ func cpuRow(c bench.CPUCost) string {
 		pg += fmt.Sprintf(" of which Temporal's databases %.1f", c.TemporalPostgresMs)
 	}
 	return fmt.Sprintf("%.1f (dev server %.1f, Postgres %s, this process %.1f)", c.TotalMs, c.DevServerMs, pg, c.BenchMs)
+}
+
+func eventsRow(r bench.Result) string {
+	switch r.Events {
+	case bench.EventsOff:
+		return "none subscribed"
+	case bench.EventsHang:
+		return "subscribed to every event, never answers"
+	}
+	return fmt.Sprintf("subscribed to every event, %d received by the time the payouts were final", r.EventsReceived)
 }
