@@ -27,8 +27,9 @@ var spike = struct{ latency, jitter time.Duration }{1500 * time.Millisecond, tim
 // kills (some right after Heleket applied a create), API restarts (one
 // instance of each at a time), Postgres connection cuts, Postgres
 // restarts (the stack's own server), the Temporal server killed -9 and
-// restarted, and latency spikes, on top of the sandbox's fault rates. The moments are seeded; how they fall against the
-// payouts' progress depends on the machine.
+// restarted, and latency spikes, on top of the sandbox's fault rates.
+// The moments are seeded; how they fall against the payouts' progress
+// depends on the machine.
 type Monkeys struct {
 	s      *Stack
 	seed   int64
