@@ -82,9 +82,11 @@ chaos: devserver build
 		$(GO) test -tags chaos -count=1 -v -timeout 90m -run '^TestChaos$$' ./chaos/
 
 ## rolling: the workers replaced by a build with a guarded workflow change (-tags rolling_v2)
-## while payouts poll and wait for approval (chaos/rolling_test.go, under a minute)
+## while payouts poll and wait for approval, and the Temporal server killed under payouts in
+## flight (chaos/rolling_test.go, chaos/temporal_restart_test.go; about a minute)
 rolling: devserver build
-	CHAOS_BIN=$(CURDIR)/$(BIN)/payouts $(GO) test -tags chaos -count=1 -v -timeout 10m -run '^TestRollingDeploy$$' ./chaos/
+	CHAOS_BIN=$(CURDIR)/$(BIN)/payouts $(GO) test -tags chaos -count=1 -v -timeout 10m \
+		-run '^(TestRollingDeploy|TestTemporalKilledAPIAnswers503ThenAllPaidOnce)$$' ./chaos/
 
 clean:
 	rm -rf $(BIN) .dev
