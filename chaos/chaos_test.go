@@ -79,7 +79,8 @@ func verify(ctx context.Context, t *testing.T, stack *chaos.Stack, client *chaos
 	sum.Report.Violations = append(sum.Report.Violations, stack.Crashes()...)
 	sum.Inbox[0], sum.Inbox[1], err = stack.Inbox(ctx)
 	require.NoError(t, err)
-	sum.Client, sum.Worker, sum.API = client.Stats(), stack.Worker.Stats(), stack.API.Stats()
+	sum.Client, sum.Worker, sum.API = client.Stats(), chaos.AllStats(stack.Workers), chaos.AllStats(stack.APIs)
+	sum.Instances, sum.TemporalPersistence = len(stack.APIs), stack.TemporalPersistence()
 	sum.DBDropped, sum.Sandbox = stack.Proxy.Dropped(), stack.Sandbox.Stats()
 }
 
@@ -126,12 +127,23 @@ func checkEvents(ctx context.Context, t *testing.T, cfg chaos.Config, stack *cha
 }
 
 func stackOptions(t *testing.T, cfg chaos.Config, say func(string, ...any)) chaos.StackOptions {
-	dir := cfg.LogDir
+	dir := logDir(t, cfg.LogDir, "payouts-chaos-", say)
+	return chaos.StackOptions{Seed: cfg.Seed, Bin: cfg.Bin, LogDir: dir,
+		WebhookWait: 3 * time.Second, PollInitial: 500 * time.Millisecond, PollMax: 2 * time.Second,
+		SettleAfter: time.Second, CheckAfter: 400 * time.Millisecond,
+		Instances: 2, OwnPostgres: true,
+		// Small pages, so the monkeys' kills land while the campaign's
+		// rows are being started.
+		Env: append([]string{"BATCH_PAGE_SIZE=10"}, moneyControls(t, dir)...)}
+}
+
+// logDir is dir, or a temporary directory removed unless the test fails.
+func logDir(t *testing.T, dir, prefix string, say func(string, ...any)) string {
 	if dir != "" {
 		require.NoError(t, os.MkdirAll(dir, 0o755))
 	} else {
 		var err error
-		dir, err = os.MkdirTemp("", "payouts-chaos-")
+		dir, err = os.MkdirTemp("", prefix)
 		require.NoError(t, err)
 		t.Cleanup(func() {
 			if !t.Failed() {
@@ -140,12 +152,7 @@ func stackOptions(t *testing.T, cfg chaos.Config, say func(string, ...any)) chao
 		})
 	}
 	say("logs of the api, the worker and Temporal in %s (kept when the test fails)", dir)
-	return chaos.StackOptions{Seed: cfg.Seed, Bin: cfg.Bin, LogDir: dir,
-		WebhookWait: 3 * time.Second, PollInitial: 500 * time.Millisecond, PollMax: 2 * time.Second,
-		SettleAfter: time.Second, CheckAfter: 400 * time.Millisecond,
-		// Small pages, so the monkeys' kills land while the campaign's
-		// rows are being started.
-		Env: append([]string{"BATCH_PAGE_SIZE=10"}, moneyControls(t, dir)...)}
+	return dir
 }
 
 // moneyControls turns every money control on, set so that none refuses
@@ -239,9 +246,10 @@ func progress(ctx context.Context, stack *chaos.Stack, load *chaos.Load, monkeys
 	}
 	final, _ := chaos.Final(counts)
 	m, st := monkeys.Stats(), stack.Sandbox.Stats()
-	say("accepted %d/%d · final %d · worker kills %d (after create %d) · api restarts %d · db cuts %d · creates %d (repeats %d)",
+	say("accepted %d/%d · final %d · worker kills %d (after create %d) · api restarts %d · db cuts %d · pg restarts %d · "+
+		"temporal kills %d · creates %d (repeats %d)",
 		load.Accepted(), n, final, m.WorkerKills+m.WorkerTerms+m.KillsAfterCreate, m.KillsAfterCreate,
-		m.APIKills+m.APITerms, m.DBCuts, st.Creates, st.IdempotentRepeats)
+		m.APIKills+m.APITerms, m.DBCuts, m.PostgresRestarts, m.TemporalKills, st.Creates, st.IdempotentRepeats)
 	return final
 }
 

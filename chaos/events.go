@@ -81,7 +81,7 @@ func (c *Client) CreateEventEndpoint(ctx context.Context, url string, types ...s
 	if err != nil {
 		return "", err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+"/event-endpoints", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base()+"/event-endpoints", bytes.NewReader(body))
 	if err != nil {
 		return "", err
 	}
