@@ -4,7 +4,7 @@ BIN       := bin
 DEVSERVER := $(BIN)/temporal-dev
 export PAYOUTS_DEVSERVER_BIN := $(CURDIR)/$(DEVSERVER)
 
-.PHONY: dev test build devserver unit vet fmt fuzz fuzz-short chaos rolling clean
+.PHONY: dev test test-postgres build devserver unit vet fmt fuzz fuzz-short chaos rolling clean
 
 ## dev: run everything locally (Temporal dev server + UI, migrations, sandbox, API, worker)
 dev: build devserver
@@ -13,6 +13,10 @@ dev: build devserver
 ## test: vet, then unit and integration tests (needs PostgreSQL on 127.0.0.1:5432)
 test: devserver vet
 	$(GO) test -count=1 -timeout 20m ./...
+
+## test-postgres: the integration tests on the production shape, Temporal on PostgreSQL with 4 shards
+test-postgres: devserver
+	PAYOUTS_TEMPORAL_PERSISTENCE=postgres $(GO) test -count=1 -timeout 20m ./e2e/... ./chaos/
 
 build:
 	$(GO) build -o $(BIN)/payouts ./cmd/payouts

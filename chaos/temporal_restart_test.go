@@ -14,7 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/heleket-payouts/payouts/chaos")
+	"github.com/heleket-payouts/payouts/chaos"
+)
 
 // TestTemporalKilledAPIAnswers503ThenAllPaidOnce kills -9 the Temporal
 // server with payouts in flight: a payout request meanwhile is answered
