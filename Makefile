@@ -15,8 +15,11 @@ test: devserver vet
 	$(GO) test -count=1 -timeout 20m ./...
 
 ## test-postgres: the integration tests on the production shape, Temporal on PostgreSQL with 4 shards
+# One package at a time (-p 1): each test binary runs its own Temporal,
+# whose pools (up to 20 connections a store) would together pass
+# PostgreSQL's default max_connections of 100.
 test-postgres: devserver
-	PAYOUTS_TEMPORAL_PERSISTENCE=postgres $(GO) test -count=1 -timeout 20m ./e2e/... ./chaos/
+	PAYOUTS_TEMPORAL_PERSISTENCE=postgres $(GO) test -p 1 -count=1 -timeout 20m ./e2e/... ./chaos/
 
 build:
 	$(GO) build -o $(BIN)/payouts ./cmd/payouts
