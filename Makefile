@@ -4,7 +4,7 @@ BIN       := bin
 DEVSERVER := $(BIN)/temporal-dev
 export PAYOUTS_DEVSERVER_BIN := $(CURDIR)/$(DEVSERVER)
 
-.PHONY: dev test build devserver unit vet fmt fuzz fuzz-short chaos clean
+.PHONY: dev test test-postgres build devserver unit vet fmt fuzz fuzz-short chaos rolling clean
 
 ## dev: run everything locally (Temporal dev server + UI, migrations, sandbox, API, worker)
 dev: build devserver
@@ -13,6 +13,13 @@ dev: build devserver
 ## test: vet, then unit and integration tests (needs PostgreSQL on 127.0.0.1:5432)
 test: devserver vet
 	$(GO) test -count=1 -timeout 20m ./...
+
+## test-postgres: the integration tests on the production shape, Temporal on PostgreSQL with 4 shards
+# One package at a time (-p 1): each test binary runs its own Temporal,
+# whose pools (up to 20 connections a store) would together pass
+# PostgreSQL's default max_connections of 100.
+test-postgres: devserver
+	PAYOUTS_TEMPORAL_PERSISTENCE=postgres $(GO) test -p 1 -count=1 -timeout 20m ./e2e/... ./chaos/
 
 build:
 	$(GO) build -o $(BIN)/payouts ./cmd/payouts
@@ -70,13 +77,23 @@ fuzz:
 fuzz-short:
 	$(MAKE) fuzz FUZZTIME=15s
 
-## chaos: payouts through the api and worker processes while workers die, the API restarts,
-## Postgres drops connections and Heleket misbehaves; then the invariants (CHAOS_PAYOUTS, CHAOS_SEED; chaos/)
+## chaos: payouts through two api and two worker processes while workers die, an API restarts,
+## Postgres drops connections and restarts, the Temporal server is killed -9 and Heleket
+## misbehaves; then the invariants (CHAOS_PAYOUTS, CHAOS_SEED; CHAOS_TEMPORAL=postgres runs
+## Temporal on the run's own PostgreSQL, which then restarts under it too; chaos/)
 CHAOS_PAYOUTS ?= 200
+CHAOS_TEMPORAL ?= sqlite
 chaos: devserver build
 	$(GO) vet -tags chaos ./chaos/
-	CHAOS_BIN=$(CURDIR)/$(BIN)/payouts CHAOS_PAYOUTS=$(CHAOS_PAYOUTS) \
+	CHAOS_BIN=$(CURDIR)/$(BIN)/payouts CHAOS_PAYOUTS=$(CHAOS_PAYOUTS) PAYOUTS_TEMPORAL_PERSISTENCE=$(CHAOS_TEMPORAL) \
 		$(GO) test -tags chaos -count=1 -v -timeout 90m -run '^TestChaos$$' ./chaos/
+
+## rolling: the workers replaced by a build with a guarded workflow change (-tags rolling_v2)
+## while payouts poll and wait for approval, and the Temporal server killed under payouts in
+## flight (chaos/rolling_test.go, chaos/temporal_restart_test.go; about a minute)
+rolling: devserver build
+	CHAOS_BIN=$(CURDIR)/$(BIN)/payouts $(GO) test -tags chaos -count=1 -v -timeout 10m \
+		-run '^(TestRollingDeploy|TestTemporalKilledAPIAnswers503ThenAllPaidOnce)$$' ./chaos/
 
 clean:
 	rm -rf $(BIN) .dev

@@ -37,8 +37,10 @@ type BalanceWatch struct {
 	low map[string]bool // currency -> below its threshold at the last read
 }
 
-// Run refreshes until ctx ends. Without a balance reader it does nothing.
+// Run refreshes until ctx ends. Without a balance reader it does nothing
+// but export the thresholds.
 func (w *BalanceWatch) Run(ctx context.Context) {
+	metrics.LowBalanceThresholds(w.Thresholds)
 	if w.Funds == nil {
 		return
 	}

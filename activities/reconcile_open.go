@@ -197,6 +197,11 @@ func (r *Reconciler) stuck(ctx context.Context, runID string, now time.Time, p p
 	if err != nil {
 		return err
 	}
+	// A stuck discrepancy an operator resolved (accepted, say) is not
+	// raised again, and neither is the flag it cleared.
+	if d.ResolvedAt != nil {
+		return nil
+	}
 	if err := r.Store.SetNeedsAttention(ctx, p.ID, true, payout.SourceReconcile, "stuck: "+reason); err != nil {
 		return err
 	}

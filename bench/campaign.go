@@ -157,7 +157,7 @@ func RunCampaign(ctx context.Context, o CampaignOptions) (res CampaignResult, er
 		res.PageSize = 500 // workflows.batchPageSize
 	}
 	runID := strconv.FormatInt(time.Now().UnixNano(), 36)
-	cpu := cpuMeter{devServerPID: e.temporal.PID()}
+	cpu := e.cpuMeter()
 
 	var burst time.Duration
 	res.CeilingCPU, err = cpu.measure(o.CeilingRuns, func() (err error) {

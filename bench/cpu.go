@@ -1,12 +1,15 @@
 package bench
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // clockTick is Linux's USER_HZ, the unit of /proc/<pid>/stat's CPU times;
@@ -20,21 +23,88 @@ const clockTick = 100
 type CPUCost struct {
 	DevServerMs float64 `json:"dev_server_ms"`
 	PostgresMs  float64 `json:"postgres_ms"`
-	BenchMs     float64 `json:"bench_process_ms"` // API, worker, sandbox and the load generator
-	TotalMs     float64 `json:"total_ms"`
+	// TemporalPostgresMs is the part of PostgresMs spent by the backends
+	// connected to Temporal's databases (postgres mode only).
+	TemporalPostgresMs float64 `json:"postgres_temporal_ms,omitempty"`
+	// TemporalTransactions is not CPU but is read with it: the transactions
+	// committed or rolled back in Temporal's databases (pg_stat_database),
+	// per workflow.
+	TemporalTransactions float64 `json:"temporal_db_transactions,omitempty"`
+	BenchMs              float64 `json:"bench_process_ms"` // API, worker, sandbox and the load generator
+	TotalMs              float64 `json:"total_ms"`
 }
 
-type cpuSample struct{ devServer, postgres, self time.Duration }
+type cpuSample struct {
+	devServer, postgres, self time.Duration
+	temporalBackends          map[string]time.Duration // by pid
+	temporalXacts             int64
+}
 
-type cpuMeter struct{ devServerPID int }
+type cpuMeter struct {
+	devServerPID int         // 0: the server is not a process of this run
+	temporalDBs  *pgBackends // nil: Temporal keeps no databases here
+}
+
+// pgBackends finds the backends of some databases by pid.
+type pgBackends struct {
+	dsn       string
+	databases []string
+}
+
+// cpu reads the CPU time of every backend now connected to the databases.
+// Temporal's pools keep their connections (devserver/postgres.go), so the
+// same backends serve a whole phase; one that exits within it takes its
+// time to the postmaster's children, counted in Postgres but not here.
+func (b *pgBackends) cpu() (map[string]time.Duration, int64, error) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, b.dsn)
+	if err != nil {
+		return nil, 0, fmt.Errorf("CPU of Temporal's backends: connect: %w", err)
+	}
+	defer func() { _ = conn.Close(ctx) }()
+	rows, err := conn.Query(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = ANY($1)", b.databases)
+	if err != nil {
+		return nil, 0, fmt.Errorf("CPU of Temporal's backends: %w", err)
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		return nil, 0, fmt.Errorf("CPU of Temporal's backends: %w", err)
+	}
+	// Backends report their counts at most once a second: the phases last
+	// longer than that.
+	var xacts int64
+	err = conn.QueryRow(ctx, "SELECT coalesce(sum(xact_commit + xact_rollback), 0)::bigint FROM pg_stat_database WHERE datname = ANY($1)",
+		b.databases).Scan(&xacts)
+	if err != nil {
+		return nil, 0, fmt.Errorf("transactions in Temporal's databases: %w", err)
+	}
+	out := make(map[string]time.Duration, len(pids))
+	for _, pid := range pids {
+		if d, err := procCPU(strconv.Itoa(int(pid))); err == nil { // else it ended meanwhile
+			out[strconv.Itoa(int(pid))] = d
+		}
+	}
+	return out, xacts, nil
+}
 
 // sample reads the CPU time used so far. Postgres is every process named
 // postgres, plus the time of backends that have exited, which the kernel
 // adds to the postmaster's children counters.
 func (m cpuMeter) sample() (cpuSample, error) {
-	dev, err := procCPU(strconv.Itoa(m.devServerPID))
-	if err != nil {
-		return cpuSample{}, fmt.Errorf("CPU of the dev server: %w", err)
+	var dev time.Duration
+	if m.devServerPID != 0 {
+		var err error
+		if dev, err = procCPU(strconv.Itoa(m.devServerPID)); err != nil {
+			return cpuSample{}, fmt.Errorf("CPU of the dev server: %w", err)
+		}
+	}
+	var backends map[string]time.Duration
+	var xacts int64
+	if m.temporalDBs != nil {
+		var err error
+		if backends, xacts, err = m.temporalDBs.cpu(); err != nil {
+			return cpuSample{}, err
+		}
 	}
 	self, err := procCPU("self")
 	if err != nil {
@@ -44,7 +114,7 @@ func (m cpuMeter) sample() (cpuSample, error) {
 	if err != nil {
 		return cpuSample{}, err
 	}
-	return cpuSample{devServer: dev, postgres: pg, self: self}, nil
+	return cpuSample{devServer: dev, postgres: pg, self: self, temporalBackends: backends, temporalXacts: xacts}, nil
 }
 
 // measure runs phase and returns its CPU time per workflow.
@@ -70,6 +140,12 @@ func (m cpuMeter) cost(before, after cpuSample, n int) CPUCost {
 		PostgresMs:  per(after.postgres - before.postgres),
 		BenchMs:     per(after.self - before.self),
 	}
+	var temporal time.Duration
+	for pid, d := range after.temporalBackends {
+		temporal += d - before.temporalBackends[pid] // 0 for a backend that came meanwhile
+	}
+	c.TemporalPostgresMs = per(temporal)
+	c.TemporalTransactions = float64(after.temporalXacts-before.temporalXacts) / float64(n)
 	c.TotalMs = c.DevServerMs + c.PostgresMs + c.BenchMs
 	return c
 }

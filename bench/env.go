@@ -47,7 +47,8 @@ const (
 
 // env is everything one benchmark run starts, and stops.
 type env struct {
-	temporal *devtemporal.Server
+	temporal *devtemporal.Server // nil on a Temporal of Options.TemporalAddress
+	pg       *devtemporal.Postgres
 	dropDB   func(context.Context) error
 	sandbox  *sandbox.Sandbox
 	store    *store.Store
@@ -60,11 +61,13 @@ type env struct {
 	// in flight: Go's default keeps two, and the connections it would
 	// reopen are a cost of the load generator, not of the product.
 	users *http.Client
+	// receiver takes the outbound events (Options.Events), nil without.
+	receiver *receiver
 }
 
 func start(ctx context.Context, o Options) (*env, error) {
 	e := &env{sql: &sqlCounter{}, users: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.Concurrency}}}
-	steps := []func(context.Context, Options) error{e.startTemporal, e.startDatabase, e.startSandbox, e.startWorkers, e.startAPI}
+	steps := []func(context.Context, Options) error{e.startTemporal, e.startDatabase, e.startSandbox, e.startWorkers, e.startAPI, e.startEvents}
 	for _, step := range steps {
 		if err := step(ctx, o); err != nil {
 			return nil, errors.Join(err, e.close())
@@ -73,18 +76,47 @@ func start(ctx context.Context, o Options) (*env, error) {
 	return e, nil
 }
 
-func (e *env) startTemporal(ctx context.Context, _ Options) error {
-	srv, err := devtemporal.Start(ctx, devtemporal.Options{})
-	if err != nil {
-		return fmt.Errorf("start Temporal dev server: %w", err)
+// startTemporal starts the dev server in the shape o.Temporal names, or
+// connects to the server at o.TemporalAddress.
+func (e *env) startTemporal(ctx context.Context, o Options) error {
+	hostPort := o.TemporalAddress
+	if hostPort == "" {
+		var opts devtemporal.Options
+		switch o.Temporal {
+		case "", TemporalDev:
+		case TemporalPostgres:
+			// Databases of the run's own, dropped at its end.
+			e.pg = &devtemporal.Postgres{DSN: o.DatabaseURL, Database: devtemporal.ThrowawayDatabase("payouts_bench"),
+				Shards: o.TemporalShards}
+			opts.Postgres = e.pg
+		default:
+			return fmt.Errorf("bench: unknown Temporal shape %q: want %s or %s", o.Temporal, TemporalDev, TemporalPostgres)
+		}
+		srv, err := devtemporal.Start(ctx, opts)
+		if err != nil {
+			return fmt.Errorf("start Temporal dev server: %w", err)
+		}
+		e.temporal = srv
+		hostPort = srv.HostPort()
 	}
-	e.temporal = srv
-	c, err := client.DialContext(ctx, benchClientOptions(srv.HostPort()))
+	c, err := client.DialContext(ctx, benchClientOptions(hostPort, o.TemporalNamespace))
 	if err != nil {
-		return fmt.Errorf("connect to Temporal: %w", err)
+		return fmt.Errorf("connect to Temporal at %s: %w", hostPort, err)
 	}
 	e.client = c
 	return nil
+}
+
+// cpuMeter measures the processes of this run that are on this machine.
+func (e *env) cpuMeter() cpuMeter {
+	var m cpuMeter
+	if e.temporal != nil {
+		m.devServerPID = e.temporal.PID()
+	}
+	if e.pg != nil {
+		m.temporalDBs = &pgBackends{dsn: e.pg.DSN, databases: []string{e.pg.Database, e.pg.VisibilityDatabase()}}
+	}
+	return m
 }
 
 func (e *env) startDatabase(ctx context.Context, o Options) error {
@@ -152,6 +184,9 @@ func (e *env) close() error {
 		errs = append(errs, e.api.Close())
 	}
 	e.users.CloseIdleConnections()
+	if e.receiver != nil {
+		errs = append(errs, e.receiver.close()) // hanging posts end, so the workers can stop
+	}
 	for _, w := range e.workers {
 		w.Stop()
 	}
@@ -170,13 +205,17 @@ func (e *env) close() error {
 	if e.temporal != nil {
 		errs = append(errs, e.temporal.Stop())
 	}
+	if e.pg != nil {
+		errs = append(errs, e.pg.Drop(context.Background()))
+	}
 	return errors.Join(errs...)
 }
 
 // benchClientOptions are the Temporal client's options for both phases:
-// uncompressed, as the product's TEMPORAL_GRPC_COMPRESSION default.
-func benchClientOptions(hostPort string) client.Options {
-	return client.Options{HostPort: hostPort, Logger: tlog.NewStructuredLogger(quiet()),
+// uncompressed, as the product's TEMPORAL_GRPC_COMPRESSION default. An
+// empty namespace is "default".
+func benchClientOptions(hostPort, namespace string) client.Options {
+	return client.Options{HostPort: hostPort, Namespace: namespace, Logger: tlog.NewStructuredLogger(quiet()),
 		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}}
 }
 

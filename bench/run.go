@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/heleket-payouts/payouts/internal/devtemporal"
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/workflows"
 )
@@ -26,10 +27,29 @@ type Options struct {
 	Concurrency int       // requests in flight, the same for both phases
 	DatabaseURL string    // server on which a fresh database is made
 	Progress    io.Writer // progress bars; nil for none
+	// Temporal is the shape of the Temporal the run starts: TemporalDev
+	// (the default) or TemporalPostgres with TemporalShards history shards.
+	Temporal       string
+	TemporalShards int
+	// TemporalAddress, when set, is an existing Temporal frontend to run
+	// on instead (in TemporalNamespace, "" for default), with the payouts
+	// search attributes registered; its CPU is not measured.
+	TemporalAddress, TemporalNamespace string
+	// Events subscribes a receiver of every outbound event: EventsOff
+	// (none), EventsOK or EventsHang, to measure what deliveries cost the
+	// payouts.
+	Events string
 }
+
+// The shapes of Temporal a run can start.
+const (
+	TemporalDev      = "dev"      // the dev server on in-memory SQLite, one shard
+	TemporalPostgres = "postgres" // the dev server on PostgreSQL, as production runs Temporal
+)
 
 // Result holds the figures of one run. Rates are float64: they are not money.
 type Result struct {
+	Temporal                  string             `json:"temporal"` // the shape measured
 	Payouts                   int                `json:"payouts"`
 	Concurrency               int                `json:"concurrency"`
 	CPUs                      int                `json:"cpus"`
@@ -54,6 +74,8 @@ type Result struct {
 	CeilingHistoryEvents      float64            `json:"ceiling_history_events"`
 	CeilingStateTransitions   float64            `json:"ceiling_state_transitions"`
 	NotPaid                   int                `json:"not_paid"`
+	Events                    string             `json:"events,omitempty"`          // the receiver subscribed
+	EventsReceived            int64              `json:"events_received,omitempty"` // when the payouts were final
 	CeilingCPU                CPUCost            `json:"ceiling_cpu_per_workflow"`
 	ProductCPU                CPUCost            `json:"product_cpu_per_payout"`
 }
@@ -73,10 +95,10 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 			err = fmt.Errorf("bench: stop: %w", cerr)
 		}
 	}()
-	res = Result{Payouts: o.N, Concurrency: o.Concurrency, CPUs: runtime.NumCPU()}
+	res = Result{Temporal: o.shape(), Payouts: o.N, Concurrency: o.Concurrency, CPUs: runtime.NumCPU()}
 	runID := strconv.FormatInt(time.Now().UnixNano(), 36)
 
-	cpu := cpuMeter{devServerPID: e.temporal.PID()}
+	cpu := e.cpuMeter()
 	var ceilingIDs []string
 	var ceilingTime time.Duration
 	res.CeilingCPU, err = cpu.measure(o.N, func() (err error) {
@@ -102,6 +124,9 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 	res.SQLStatementsPerPayout = float64(e.sql.n.Load()) / float64(o.N)
 	res.PollsPerPayout = float64(p.polls) / float64(o.N)
 	res.NotPaid = p.notPaid
+	if res.Events = o.Events; e.receiver != nil {
+		res.EventsReceived = e.receiver.received.Load()
+	}
 	accept, final := sortedCopy(p.accept), sortedCopy(p.final)
 	res.AcceptP50Ms, res.AcceptP95Ms, res.AcceptP99Ms = percentile(accept, .5), percentile(accept, .95), percentile(accept, .99)
 	res.P50Ms, res.P95Ms, res.P99Ms = percentile(final, .5), percentile(final, .95), percentile(final, .99)
@@ -273,4 +298,24 @@ func pool(ctx context.Context, o Options, label string, fn func(i int) error) (t
 	elapsed := time.Since(began)
 	bar.finish()
 	return elapsed, firstErr
+}
+
+// shape describes the Temporal of the run.
+func (o Options) shape() string {
+	switch {
+	case o.TemporalAddress != "":
+		ns := o.TemporalNamespace
+		if ns == "" {
+			ns = "default"
+		}
+		return "Temporal at " + o.TemporalAddress + ", namespace " + ns
+	case o.Temporal == TemporalPostgres:
+		shards := o.TemporalShards
+		if shards == 0 {
+			shards = devtemporal.DefaultShards
+		}
+		return fmt.Sprintf("dev server on PostgreSQL, %d history shards", shards)
+	default:
+		return "dev server on SQLite (in memory), 1 history shard"
+	}
 }

@@ -48,7 +48,7 @@ func (s *scaleEnv) webhooks(ctx context.Context, o ScaleOptions) ([]WebhookResul
 		return nil, fmt.Errorf("start Temporal dev server: %w", err)
 	}
 	defer func() { _ = srv.Stop() }() // the server's state is thrown away with it
-	c, err := client.DialContext(ctx, benchClientOptions(srv.HostPort()))
+	c, err := client.DialContext(ctx, benchClientOptions(srv.HostPort(), ""))
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal: %w", err)
 	}

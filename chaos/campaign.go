@@ -109,7 +109,7 @@ func (c *Client) CreateCampaign(ctx context.Context, camp Campaign) (CampaignRes
 
 func (c *Client) tryCampaign(ctx context.Context, key string, body []byte) (CampaignResult, bool, error) {
 	c.attempts.Add(1)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+"/payouts/batch", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base()+"/payouts/batch", bytes.NewReader(body))
 	if err != nil {
 		return CampaignResult{}, false, err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/heleket-payouts/payouts/chaos"
 	"github.com/heleket-payouts/payouts/heleket"
+	"github.com/heleket-payouts/payouts/internal/testenv"
 )
 
 // TestChaos runs CHAOS_PAYOUTS payouts through the API while the monkeys
@@ -34,6 +35,7 @@ func TestChaos(t *testing.T) {
 	})
 
 	stack := chaos.StartStack(t, stackOptions(t, cfg, say))
+	receiver := subscribeReceiver(t, stack, cfg.Seed)
 	installation, err := stack.Store.Installation(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +61,7 @@ func TestChaos(t *testing.T) {
 	sum.Settle = time.Since(phase)
 	verify(ctx, t, stack, client, all, &sum, say)
 	checkCampaign(ctx, t, cfg, stack, client, camp, &sum)
+	checkEvents(ctx, t, cfg, stack, receiver, all, &sum, say)
 	sum.Total = time.Since(began)
 	sum.Print(os.Stdout)
 	report(t, sum)
@@ -76,7 +79,8 @@ func verify(ctx context.Context, t *testing.T, stack *chaos.Stack, client *chaos
 	sum.Report.Violations = append(sum.Report.Violations, stack.Crashes()...)
 	sum.Inbox[0], sum.Inbox[1], err = stack.Inbox(ctx)
 	require.NoError(t, err)
-	sum.Client, sum.Worker, sum.API = client.Stats(), stack.Worker.Stats(), stack.API.Stats()
+	sum.Client, sum.Worker, sum.API = client.Stats(), chaos.AllStats(stack.Workers), chaos.AllStats(stack.APIs)
+	sum.Instances, sum.TemporalPersistence = len(stack.APIs), stack.TemporalPersistence()
 	sum.DBDropped, sum.Sandbox = stack.Proxy.Dropped(), stack.Sandbox.Stats()
 }
 
@@ -96,13 +100,50 @@ func checkCampaign(ctx context.Context, t *testing.T, cfg chaos.Config, stack *c
 	sum.Report.Violations = append(sum.Report.Violations, chaos.CheckCampaign(camp, sum.Campaign.Final, wf)...)
 }
 
+// subscribeReceiver points an endpoint of every event at a receiver that
+// refuses a tenth of the deliveries: the worker kills land between
+// changes and their deliveries, and between posts and their records.
+func subscribeReceiver(t *testing.T, stack *chaos.Stack, seed int64) *testenv.EventReceiver {
+	r := testenv.NewEventReceiver(t)
+	r.SetFlaky(0.1, seed)
+	secret, err := stack.Client().CreateEventEndpoint(context.Background(), r.URL(), "*")
+	require.NoError(t, err)
+	r.SetSecret(secret)
+	return r
+}
+
+// checkEvents waits for the receiver to have everything, then checks it
+// saw each payout's events in the order the payout moved.
+func checkEvents(ctx context.Context, t *testing.T, cfg chaos.Config, stack *chaos.Stack, r *testenv.EventReceiver,
+	plan chaos.Plan, sum *chaos.Summary, say func(string, ...any)) {
+	say("waiting for the outbound events to be delivered")
+	pending, err := stack.WaitEventsDelivered(ctx, int(cfg.Settle/(200*time.Millisecond)))
+	require.NoError(t, err)
+	snap, err := stack.Snapshot(ctx, plan)
+	require.NoError(t, err)
+	sum.Events.Unique, sum.Events.Duplicates = r.Unique()
+	sum.Events.Refused, sum.Events.BadSignatures, sum.Events.Pending = r.Refused(), len(r.BadSignatures()), pending
+	sum.Report.Violations = append(sum.Report.Violations, chaos.CheckEvents(snap, r.OfPayout, sum.Events)...)
+}
+
 func stackOptions(t *testing.T, cfg chaos.Config, say func(string, ...any)) chaos.StackOptions {
-	dir := cfg.LogDir
+	dir := logDir(t, cfg.LogDir, "payouts-chaos-", say)
+	return chaos.StackOptions{Seed: cfg.Seed, Bin: cfg.Bin, LogDir: dir,
+		WebhookWait: 3 * time.Second, PollInitial: 500 * time.Millisecond, PollMax: 2 * time.Second,
+		SettleAfter: time.Second, CheckAfter: 400 * time.Millisecond,
+		Instances: 2, OwnPostgres: true,
+		// Small pages, so the monkeys' kills land while the campaign's
+		// rows are being started.
+		Env: append([]string{"BATCH_PAGE_SIZE=10"}, moneyControls(t, dir)...)}
+}
+
+// logDir is dir, or a temporary directory removed unless the test fails.
+func logDir(t *testing.T, dir, prefix string, say func(string, ...any)) string {
 	if dir != "" {
 		require.NoError(t, os.MkdirAll(dir, 0o755))
 	} else {
 		var err error
-		dir, err = os.MkdirTemp("", "payouts-chaos-")
+		dir, err = os.MkdirTemp("", prefix)
 		require.NoError(t, err)
 		t.Cleanup(func() {
 			if !t.Failed() {
@@ -111,12 +152,7 @@ func stackOptions(t *testing.T, cfg chaos.Config, say func(string, ...any)) chao
 		})
 	}
 	say("logs of the api, the worker and Temporal in %s (kept when the test fails)", dir)
-	return chaos.StackOptions{Seed: cfg.Seed, Bin: cfg.Bin, LogDir: dir,
-		WebhookWait: 3 * time.Second, PollInitial: 500 * time.Millisecond, PollMax: 2 * time.Second,
-		SettleAfter: time.Second, CheckAfter: 400 * time.Millisecond,
-		// Small pages, so the monkeys' kills land while the campaign's
-		// rows are being started.
-		Env: append([]string{"BATCH_PAGE_SIZE=10"}, moneyControls(t, dir)...)}
+	return dir
 }
 
 // moneyControls turns every money control on, set so that none refuses
@@ -210,9 +246,10 @@ func progress(ctx context.Context, stack *chaos.Stack, load *chaos.Load, monkeys
 	}
 	final, _ := chaos.Final(counts)
 	m, st := monkeys.Stats(), stack.Sandbox.Stats()
-	say("accepted %d/%d · final %d · worker kills %d (after create %d) · api restarts %d · db cuts %d · creates %d (repeats %d)",
+	say("accepted %d/%d · final %d · worker kills %d (after create %d) · api restarts %d · db cuts %d · pg restarts %d · "+
+		"temporal kills %d · creates %d (repeats %d)",
 		load.Accepted(), n, final, m.WorkerKills+m.WorkerTerms+m.KillsAfterCreate, m.KillsAfterCreate,
-		m.APIKills+m.APITerms, m.DBCuts, st.Creates, st.IdempotentRepeats)
+		m.APIKills+m.APITerms, m.DBCuts, m.PostgresRestarts, m.TemporalKills, st.Creates, st.IdempotentRepeats)
 	return final
 }
 

@@ -14,13 +14,21 @@ import (
 
 // Client is an admin client that behaves like a careful real one: a
 // request that failed in transport or with a 5xx is sent again with the
-// same Idempotency-Key until the API answers 202.
+// same Idempotency-Key until the API answers 202. With several API
+// instances it goes round robin over them, so a retry after a failure
+// goes to the next one: a dead instance costs one attempt.
 type Client struct {
-	BaseURL string
-	Token   string
-	HTTP    *http.Client
+	BaseURLs []string
+	Token    string
+	HTTP     *http.Client
 
+	next                                atomic.Uint64
 	attempts, transportErrs, serverErrs atomic.Int64
+}
+
+// base is the API instance of the next request.
+func (c *Client) base() string {
+	return c.BaseURLs[(c.next.Add(1)-1)%uint64(len(c.BaseURLs))]
 }
 
 // ClientStats counts what the client saw.
@@ -71,7 +79,7 @@ func (c *Client) CreatePayout(ctx context.Context, it Item) (Accepted, error) {
 // try sends the request once; retry says whether sending it again may help.
 func (c *Client) try(ctx context.Context, it Item) (Accepted, bool, error) {
 	c.attempts.Add(1)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+"/clients/"+it.ClientID+"/payout", bytes.NewReader(it.Body()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base()+"/clients/"+it.ClientID+"/payout", bytes.NewReader(it.Body()))
 	if err != nil {
 		return Accepted{}, false, err
 	}

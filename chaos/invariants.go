@@ -193,12 +193,16 @@ func walkTrail(events []payout.Event, status payout.Status) string {
 	if len(events) == 0 {
 		return "empty"
 	}
-	if events[0].From != "" || events[0].To != payout.StatusRequested {
+	// A payout over an approval threshold is created held.
+	created := events[0].To == payout.StatusRequested || events[0].To == payout.StatusAwaitingApproval
+	if events[0].From != "" || !created {
 		return "does not start with the creation row"
 	}
 	at := events[0].To
 	for _, e := range events[1:] {
-		if e.From == e.To && e.To == at && e.Details["needs_attention"] != nil {
+		// A row keeping the status is a note (attention flag, retry
+		// link, resolved discrepancy), not a move.
+		if e.From == e.To && e.To == at {
 			continue
 		}
 		if e.From != at {

@@ -114,6 +114,15 @@ func TestWalkTrailSkipsAttentionRows(t *testing.T) {
 	assert.Empty(t, walkTrail(e, payout.StatusSubmitted))
 }
 
+func TestWalkTrailAcceptsAPayoutCreatedHeld(t *testing.T) {
+	held := []payout.Event{{ID: 1, To: payout.StatusAwaitingApproval, Source: payout.SourceAPI},
+		{ID: 2, From: payout.StatusAwaitingApproval, To: payout.StatusRequested, Source: payout.SourceAdmin},
+		{ID: 3, From: payout.StatusRequested, To: payout.StatusSubmitted, Source: payout.SourceWorkflow}}
+	assert.Empty(t, walkTrail(held, payout.StatusSubmitted))
+	held[0].To = payout.StatusSubmitted
+	assert.Equal(t, "does not start with the creation row", walkTrail(held, payout.StatusSubmitted))
+}
+
 const testInstallation = "0123456789abcdef0123456789abcdef"
 
 func TestNewPlanIsDeterministic(t *testing.T) {

@@ -167,3 +167,17 @@ func (p *Proc) Stop() error {
 	defer p.mu.Unlock()
 	return p.log.Close()
 }
+
+// AllStats adds up the counters of several instances.
+func AllStats(procs []*Proc) ProcStats {
+	var sum ProcStats
+	for _, p := range procs {
+		st := p.Stats()
+		sum.Starts, sum.Kills, sum.Terms, sum.Crashes = sum.Starts+st.Starts, sum.Kills+st.Kills, sum.Terms+st.Terms,
+			sum.Crashes+st.Crashes
+		if st.LastCrash != "" {
+			sum.LastCrash = st.LastCrash
+		}
+	}
+	return sum
+}

@@ -45,7 +45,7 @@ func (c *Client) Reconcile(ctx context.Context, attempts int) (RunResult, error)
 }
 
 func (c *Client) call(ctx context.Context, method, path string, want int, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, nil)
+	req, err := http.NewRequestWithContext(ctx, method, c.base()+path, nil)
 	if err != nil {
 		return err
 	}

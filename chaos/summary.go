@@ -18,14 +18,18 @@ type Summary struct {
 	Load        LoadResult
 	Client      ClientStats
 	Monkeys     MonkeyStats
-	Worker, API ProcStats
-	DBDropped   int64  // connections reset by the proxy
-	Inbox       [2]int // webhooks stored by the API, of which not marked processed
-	Sandbox     sandbox.Stats
-	Reconcile   RunResult
-	Chaos       time.Duration // faults on
-	Settle      time.Duration // faults off, until final
-	Total       time.Duration
+	Worker, API ProcStats // added up over the instances
+	Instances   int       // of the api and of the worker
+	// TemporalPersistence: the dev server's SQLite file, or PostgreSQL.
+	TemporalPersistence string
+	DBDropped           int64  // connections reset by the proxy
+	Inbox               [2]int // webhooks stored by the API, of which not marked processed
+	Sandbox             sandbox.Stats
+	Reconcile           RunResult
+	Events              EventsSummary
+	Chaos               time.Duration // faults on
+	Settle              time.Duration // faults off, until final
+	Total               time.Duration
 }
 
 // CampaignSummary is what became of the campaign posted during the load.
@@ -50,12 +54,16 @@ func (s Summary) Print(w io.Writer) {
 	}
 	row("requests sent", "%d (transport errors %d, 5xx %d)", s.Client.Attempts, s.Client.TransportErrors, s.Client.ServerErrors)
 	row("duplicates sent", "%d (concurrent %d)", s.Load.DuplicatesSent, s.Load.ConcurrentDups)
+	row("instances", "%d api, %d worker", s.Instances, s.Instances)
 	row("worker kill -9", "%d (between create and record %d)", m.WorkerKills+m.KillsAfterCreate, m.KillsAfterCreate)
 	row("worker SIGTERM", "%d", m.WorkerTerms)
 	row("worker starts / own exits", "%d / %d", s.Worker.Starts, s.Worker.Crashes)
 	row("API restarts", "%d (kill -9 %d, SIGTERM %d)", m.APIKills+m.APITerms, m.APIKills, m.APITerms)
 	row("API starts / own exits", "%d / %d", s.API.Starts, s.API.Crashes)
 	row("DB connection cuts", "%d (connections reset %d)", m.DBCuts, s.DBDropped)
+	row("Postgres restarts (-m immediate)", "%d", m.PostgresRestarts)
+	row("Temporal server kill -9", "%d (restarted on its persistence: %s)", m.TemporalKills, s.TemporalPersistence)
+	row("restarts failed, left to the next", "%d", m.FailedRestarts)
 	row("latency spikes", "%d", m.LatencySpikes)
 	for _, f := range []string{sandbox.FaultServerError, sandbox.FaultRateLimit, sandbox.FaultTimeout,
 		sandbox.FaultLostResponse, sandbox.FaultLatency, sandbox.FaultWebhookDrop, sandbox.FaultWebhookDup, sandbox.FaultWebhookReorder} {
@@ -67,6 +75,8 @@ func (s Summary) Print(w io.Writer) {
 	row("webhook inbox", "%d stored (not marked processed %d)", s.Inbox[0], s.Inbox[1])
 	row("Heleket creates", "%d (idempotent repeats %d)", st.Creates, st.IdempotentRepeats)
 	row("audit rows", "%d", r.AuditRows)
+	row("outbound events", "%d received (redelivered %d, refused by the receiver %d, bad signatures %d)",
+		s.Events.Unique, s.Events.Duplicates, s.Events.Refused, s.Events.BadSignatures)
 	row("reconciliation", "%s (discrepancies %d, failed payouts %d)", s.Reconcile.Status,
 		len(s.Reconcile.Discrepancies), s.Reconcile.Counts.FailedPayouts)
 	row("duplicates found", "%d", r.Duplicates)

@@ -20,10 +20,13 @@ type Config struct {
 	// reached over plain http: a test setup's sandbox, like compose's.
 	HeleketAllowHTTPHost string `envconfig:"HELEKET_ALLOW_HTTP_HOST"`
 	HeleketMerchantID    string `envconfig:"HELEKET_MERCHANT_ID"`
-	HeleketAPIKey        string `envconfig:"HELEKET_API_KEY"`
-	HeleketWebhookSecret string `envconfig:"HELEKET_WEBHOOK_SECRET"`
+	HeleketAPIKey        string `envconfig:"HELEKET_API_KEY" secret:"file"`
+	HeleketWebhookSecret string `envconfig:"HELEKET_WEBHOOK_SECRET" secret:"file"`
 
-	DatabaseURL string `envconfig:"DATABASE_URL" default:"postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"`
+	DatabaseURL string `envconfig:"DATABASE_URL" default:"postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable" secret:"file"`
+	// DatabaseMaxConns caps the pgx pool; 0 is pgx's own, max(4, number of
+	// CPUs), which follows the machine rather than the PostgreSQL budget.
+	DatabaseMaxConns int `envconfig:"DATABASE_MAX_CONNS" default:"0"`
 
 	TemporalAddress   string `envconfig:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233"`
 	TemporalNamespace string `envconfig:"TEMPORAL_NAMESPACE" default:"default"`
@@ -36,7 +39,7 @@ type Config struct {
 
 	HTTPAddr      string `envconfig:"HTTP_ADDR" default:"127.0.0.1:8080"`
 	PublicBaseURL string `envconfig:"PUBLIC_BASE_URL"`
-	AdminTokens   string `envconfig:"ADMIN_TOKENS"`
+	AdminTokens   string `envconfig:"ADMIN_TOKENS" secret:"own-file"`
 	// AdminTokensFile lists tokens by their SHA-256, with roles and an
 	// optional expiry (config/admintokens.go).
 	AdminTokensFile string `envconfig:"ADMIN_TOKENS_FILE"`
@@ -62,12 +65,26 @@ type Config struct {
 	ReconcileOverlap  time.Duration `envconfig:"RECONCILE_OVERLAP" default:"1h"`
 	ReconcileLookback time.Duration `envconfig:"RECONCILE_LOOKBACK" default:"72h"`
 	StuckAfter        time.Duration `envconfig:"PAYOUT_STUCK_AFTER" default:"1h"`
-	AlertWebhookURL   string        `envconfig:"ALERT_WEBHOOK_URL"`
+	AlertWebhookURL   string        `envconfig:"ALERT_WEBHOOK_URL" secret:"file"`
 	// The alerts outbox's dispatcher (worker): posts a minute overall, how
 	// often it reads the outbox, the longest wait between two posts of one alert.
 	AlertRateLimit    int           `envconfig:"ALERT_RATE_LIMIT" default:"30"`
 	AlertPollInterval time.Duration `envconfig:"ALERT_POLL_INTERVAL" default:"1s"`
 	AlertRetryMax     time.Duration `envconfig:"ALERT_RETRY_MAX" default:"10m"`
+
+	// Outbound events (POST /event-endpoints): how often the worker hands
+	// the outbox to Temporal, how long a receiver may take to answer, the
+	// backoff between attempts of a failing delivery, how long one is
+	// retried before it is given up, and how many are posted at once.
+	EventDispatchInterval   time.Duration `envconfig:"EVENT_DISPATCH_INTERVAL" default:"1s"`
+	EventDeliveryTimeout    time.Duration `envconfig:"EVENT_DELIVERY_TIMEOUT" default:"10s"`
+	EventRetryInitial       time.Duration `envconfig:"EVENT_RETRY_INITIAL" default:"10s"`
+	EventRetryMax           time.Duration `envconfig:"EVENT_RETRY_MAX" default:"1h"`
+	EventDeliveryWindow     time.Duration `envconfig:"EVENT_DELIVERY_WINDOW" default:"72h"`
+	EventDeliveryConcurrent int           `envconfig:"EVENT_DELIVERY_CONCURRENCY" default:"20"`
+	// EventEndpointsAllowHTTP lets endpoints be plain http to any host;
+	// otherwise http is only for loopback (a receiver on the same host).
+	EventEndpointsAllowHTTP bool `envconfig:"EVENT_ENDPOINTS_ALLOW_HTTP" default:"false"`
 
 	LogLevel  string `envconfig:"LOG_LEVEL" default:"info"`
 	LogFormat string `envconfig:"LOG_FORMAT" default:"json"`
@@ -78,9 +95,9 @@ type Config struct {
 	// ConsoleSessionTTL is how long an admin console sign-in lasts (capped by the token's expiry).
 	ConsoleSessionTTL time.Duration `envconfig:"CONSOLE_SESSION_TTL" default:"8h"`
 	WorkerMetricsAddr string        `envconfig:"WORKER_METRICS_ADDR" default:"127.0.0.1:9091"`
-	PayloadKeys       string        `envconfig:"PAYLOAD_KEYS"`
+	PayloadKeys       string        `envconfig:"PAYLOAD_KEYS" secret:"file"`
 	PayloadKeyID      string        `envconfig:"PAYLOAD_KEY_ID"`
-	CodecToken        string        `envconfig:"CODEC_TOKEN"`
+	CodecToken        string        `envconfig:"CODEC_TOKEN" secret:"file"`
 	CodecCORSOrigins  string        `envconfig:"CODEC_CORS_ORIGINS"`
 
 	// Webhook route protection (config/security.go): an optional source
@@ -98,6 +115,9 @@ func Load() (Config, error) {
 	var c Config
 	if err := envconfig.Process("", &c); err != nil {
 		return Config{}, fmt.Errorf("read environment: %w", err)
+	}
+	if err := ReadSecretFiles(&c); err != nil {
+		return Config{}, err
 	}
 	if err := c.check(); err != nil {
 		return Config{}, err
@@ -120,6 +140,9 @@ func (c Config) check() error {
 	}
 	if c.WebhookWait <= 0 || c.PollInitial <= 0 || c.PollMax < c.PollInitial {
 		return fmt.Errorf("PAYOUT_WEBHOOK_WAIT and PAYOUT_POLL_INITIAL must be positive and PAYOUT_POLL_MAX >= PAYOUT_POLL_INITIAL")
+	}
+	if c.DatabaseMaxConns < 0 {
+		return fmt.Errorf("DATABASE_MAX_CONNS must not be negative (0 = pgx's default)")
 	}
 	if c.BatchPageSize < 0 {
 		return fmt.Errorf("BATCH_PAGE_SIZE must not be negative (0 = the default)")

@@ -31,8 +31,17 @@ type service struct {
 	Healthcheck *struct {
 		Test []string `yaml:"test"`
 	} `yaml:"healthcheck"`
-	Ports   []string `yaml:"ports"`
-	Volumes []string `yaml:"volumes"`
+	Ports      []string `yaml:"ports"`
+	Volumes    []string `yaml:"volumes"`
+	Secrets    []string `yaml:"secrets"`
+	Entrypoint []string `yaml:"entrypoint"`
+}
+
+type composeFile struct {
+	Services map[string]service `yaml:"services"`
+	Secrets  map[string]struct {
+		File string `yaml:"file"`
+	} `yaml:"secrets"`
 }
 
 type dependsOn struct {
@@ -41,14 +50,17 @@ type dependsOn struct {
 
 func load(t *testing.T) map[string]service {
 	t.Helper()
+	return loadFile(t).Services
+}
+
+func loadFile(t *testing.T) composeFile {
+	t.Helper()
 	raw, err := os.ReadFile("../docker-compose.yml")
 	require.NoError(t, err)
-	var file struct {
-		Services map[string]service `yaml:"services"`
-	}
+	var file composeFile
 	require.NoError(t, yaml.Unmarshal(raw, &file), "docker-compose.yml parses")
 	require.NotEmpty(t, file.Services)
-	return file.Services
+	return file
 }
 
 // oneShot services run to completion; everything else keeps running.
@@ -83,6 +95,7 @@ func TestComposeHasTheDeploymentShape(t *testing.T) {
 		assert.Contains(t, s, name)
 	}
 	assert.Equal(t, []string{"sandbox"}, s["sandbox"].Profiles, "the sandbox only runs with --profile sandbox")
+	assert.Equal(t, []string{"monitoring"}, s["prometheus"].Profiles, "Prometheus only runs with --profile monitoring")
 	for _, name := range []string{"migrate", "temporal-schema", "temporal-setup"} {
 		assert.True(t, s[name].oneShot(), "%s runs once", name)
 	}
@@ -92,7 +105,8 @@ func TestComposeHasTheDeploymentShape(t *testing.T) {
 }
 
 func TestImagesArePinnedToVersions(t *testing.T) {
-	version := regexp.MustCompile(`^[a-z0-9./_-]+:[0-9][0-9A-Za-z._-]*$`)
+	// Prometheus tags its releases v3.5.0.
+	version := regexp.MustCompile(`^[a-z0-9./_-]+:v?[0-9][0-9A-Za-z._-]*$`)
 	for name, svc := range load(t) {
 		if svc.Build != nil {
 			assert.NotEmpty(t, svc.Image, "%s names the image it builds", name)
@@ -109,6 +123,9 @@ func TestImagesArePinnedToVersions(t *testing.T) {
 
 func TestAppEnvironmentMatchesTheConfigStruct(t *testing.T) {
 	known := configVars()
+	for _, name := range config.SecretSettings(config.Config{}) {
+		known[name+"_FILE"] = true
+	}
 	s := load(t)
 	for _, name := range appServices {
 		for key := range s[name].Environment {
@@ -127,32 +144,33 @@ func TestRequiredSettingsAreProvided(t *testing.T) {
 		"worker": {"DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_TASK_QUEUE", "HELEKET_PROJECT_URL",
 			"HELEKET_MERCHANT_ID", "HELEKET_API_KEY", "PUBLIC_BASE_URL", "WORKER_METRICS_ADDR"},
 	}
-	s := load(t)
+	f := loadFile(t)
+	s := f.Services
 	for name, vars := range required {
 		for _, v := range vars {
-			value, ok := s[name].Environment[v]
-			assert.True(t, ok && resolved(value) != "", "%s needs %s with a working default", name, v)
+			assert.NotEmpty(t, setting(t, f, name, v), "%s needs %s with a working default", name, v)
 		}
 	}
 	// The defaults outside a container would point at 127.0.0.1.
 	for _, name := range []string{"api", "worker"} {
 		assert.NotContains(t, s[name].Environment["TEMPORAL_ADDRESS"], "127.0.0.1")
-		assert.NotContains(t, s[name].Environment["DATABASE_URL"], "127.0.0.1")
+		assert.NotContains(t, setting(t, f, name, "DATABASE_URL"), "127.0.0.1")
 	}
 	assert.True(t, strings.HasPrefix(s["api"].Environment["HTTP_ADDR"], "0.0.0.0:"), "the api listens beyond loopback")
 }
 
 func TestAPIAndWorkerAgree(t *testing.T) {
-	s := load(t)
-	for _, v := range []string{"DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_TASK_QUEUE",
-		"HELEKET_API_KEY", "PAYLOAD_KEYS", "PAYLOAD_KEY_ID"} {
+	f := loadFile(t)
+	s := f.Services
+	for _, v := range []string{"DATABASE_URL_FILE", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_TASK_QUEUE",
+		"HELEKET_API_KEY_FILE", "PAYLOAD_KEYS_FILE", "PAYLOAD_KEY_ID", "DATABASE_MAX_CONNS"} {
 		assert.Equal(t, s["api"].Environment[v], s["worker"].Environment[v], "%s: a mismatch splits the service", v)
 	}
-	assert.Equal(t, s["api"].Environment["DATABASE_URL"], s["migrate"].Environment["DATABASE_URL"], "migrate prepares the api's database")
+	assert.Equal(t, s["api"].Environment["DATABASE_URL_FILE"], s["migrate"].Environment["DATABASE_URL_FILE"], "migrate prepares the api's database")
 	// The sandbox's defaults are the credentials the app defaults to.
 	assert.Equal(t, sandbox.DevMerchantID, resolved(s["sandbox"].Environment["HELEKET_MERCHANT_ID"]))
-	assert.Equal(t, sandbox.DevAPIKey, resolved(s["sandbox"].Environment["HELEKET_API_KEY"]))
-	assert.Equal(t, s["sandbox"].Environment["HELEKET_API_KEY"], s["worker"].Environment["HELEKET_API_KEY"])
+	assert.Equal(t, sandbox.DevAPIKey, setting(t, f, "sandbox", "HELEKET_API_KEY"))
+	assert.Equal(t, s["sandbox"].Environment["HELEKET_API_KEY_FILE"], s["worker"].Environment["HELEKET_API_KEY_FILE"])
 	assert.Equal(t, s["sandbox"].Environment["HELEKET_MERCHANT_ID"], s["worker"].Environment["HELEKET_MERCHANT_ID"])
 	assert.Contains(t, resolved(s["worker"].Environment["HELEKET_PROJECT_URL"]), "sandbox:8090")
 	assert.Contains(t, resolved(s["worker"].Environment["PUBLIC_BASE_URL"]), "api:8080", "sandbox webhooks reach the api")

@@ -41,6 +41,18 @@ type options struct {
 	LogLevel        string
 	UICodecEndpoint string
 	UIPublicPath    string
+	Persistence     string // sqlite or postgres
+	HistoryShards   int
+
+	// PostgreSQL mode.
+	PGAddr, PGUser, PGPassword string
+	PGDatabase, PGVisibilityDB string
+	PGPlugin                   string
+	PGConnectAttributes        string
+	// PGSchemaVersion stops schema updates at this version ("" for the
+	// server's); with SetupOnly, tests make an older schema to upgrade.
+	PGSchemaVersion string
+	SetupOnly       bool
 }
 
 // namespaceList is a repeatable, comma separated flag value.
@@ -112,6 +124,27 @@ func parseFlags(args []string) (*options, error) {
 		"remote codec server endpoint the Web UI uses to decode payloads [env DEVSERVER_UI_CODEC_ENDPOINT]")
 	fs.StringVar(&o.UIPublicPath, "ui-public-path", envString("DEVSERVER_UI_PUBLIC_PATH", ""),
 		"path prefix the Web UI is served under [env DEVSERVER_UI_PUBLIC_PATH]")
+	fs.StringVar(&o.Persistence, "persistence", envString("DEVSERVER_PERSISTENCE", persistenceSQLite),
+		"where Temporal keeps its state: sqlite or postgres [env DEVSERVER_PERSISTENCE]")
+	fs.IntVar(&o.HistoryShards, "history-shards", envInt("DEVSERVER_HISTORY_SHARDS", 0),
+		"history shards; 0 means 1 on SQLite, 4 on PostgreSQL; fixed once a PostgreSQL database is set up [env DEVSERVER_HISTORY_SHARDS]")
+	fs.StringVar(&o.PGAddr, "postgres-addr", envString("DEVSERVER_POSTGRES_ADDR", "127.0.0.1:5432"),
+		"PostgreSQL host:port [env DEVSERVER_POSTGRES_ADDR]")
+	fs.StringVar(&o.PGUser, "postgres-user", envString("DEVSERVER_POSTGRES_USER", "postgres"),
+		"PostgreSQL user; it must be allowed to create databases [env DEVSERVER_POSTGRES_USER]")
+	o.PGPassword = os.Getenv("DEVSERVER_POSTGRES_PASSWORD") // not a flag: argv is public
+	fs.StringVar(&o.PGDatabase, "postgres-db", envString("DEVSERVER_POSTGRES_DB", "temporal"),
+		"persistence database, created when missing [env DEVSERVER_POSTGRES_DB]")
+	fs.StringVar(&o.PGVisibilityDB, "postgres-visibility-db", envString("DEVSERVER_POSTGRES_VISIBILITY_DB", ""),
+		"visibility database, created when missing; empty means <postgres-db>_visibility [env DEVSERVER_POSTGRES_VISIBILITY_DB]")
+	fs.StringVar(&o.PGPlugin, "postgres-plugin", envString("DEVSERVER_POSTGRES_PLUGIN", defaultPostgresPlugin),
+		"Temporal SQL plugin: postgres12_pgx or postgres12 [env DEVSERVER_POSTGRES_PLUGIN]")
+	fs.StringVar(&o.PGConnectAttributes, "postgres-connect-attributes", envString("DEVSERVER_POSTGRES_CONNECT_ATTRIBUTES", ""),
+		"connection parameters as a query string, e.g. sslmode=require [env DEVSERVER_POSTGRES_CONNECT_ATTRIBUTES]")
+	fs.StringVar(&o.PGSchemaVersion, "postgres-schema-version", "",
+		"update both schemas only up to this version (for tests of upgrades); empty means the server's")
+	fs.BoolVar(&o.SetupOnly, "setup-schema-only", false,
+		"PostgreSQL mode: create and update the databases, then exit without starting the server")
 	ns := &namespaceList{}
 	_ = ns.Set(envString("DEVSERVER_NAMESPACE", "default"))
 	ns.set = false // a -namespace flag replaces the default / env value
@@ -137,6 +170,33 @@ func parseFlags(args []string) (*options, error) {
 	if o.UIPort < -1 || o.UIPort > 65535 {
 		return nil, fmt.Errorf("invalid -ui-port %d", o.UIPort)
 	}
+	switch o.Persistence {
+	case persistenceSQLite:
+		if o.SetupOnly {
+			return nil, errors.New("-setup-schema-only needs -persistence postgres")
+		}
+	case persistencePostgres:
+		if o.PGVisibilityDB == "" {
+			o.PGVisibilityDB = o.PGDatabase + "_visibility"
+		}
+		if o.PGDatabase == o.PGVisibilityDB {
+			return nil, errors.New("-postgres-db and -postgres-visibility-db must differ")
+		}
+	default:
+		return nil, fmt.Errorf("invalid -persistence %q: want sqlite or postgres", o.Persistence)
+	}
+	if o.HistoryShards < 0 {
+		return nil, fmt.Errorf("invalid -history-shards %d", o.HistoryShards)
+	}
+	if o.HistoryShards == 0 {
+		o.HistoryShards = 1
+		if o.Persistence == persistencePostgres {
+			o.HistoryShards = 4
+		}
+	}
+	if err := checkPostgresPorts(o); err != nil {
+		return nil, err
+	}
 	switch o.LogLevel {
 	case "debug", "info", "warn", "error", "fatal":
 	default:
@@ -154,6 +214,13 @@ func main() {
 		}
 		fmt.Fprintf(os.Stderr, "devserver: %v\n", err)
 		os.Exit(2)
+	}
+	if opts.SetupOnly {
+		if err := setupOnly(opts); err != nil {
+			fmt.Fprintf(os.Stderr, "devserver: %v\n", err)
+			os.Exit(1)
+		}
+		return
 	}
 	servePprof()
 	if err := run(opts, readyOut); err != nil {
@@ -198,4 +265,14 @@ func run(opts *options, readyOut *os.File) error {
 	<-ctx.Done()
 	srv.stop()
 	return nil
+}
+
+// setupOnly prepares the PostgreSQL databases and returns.
+func setupOnly(opts *options) error {
+	logger, _, err := newLogger(opts)
+	if err != nil {
+		return err
+	}
+	_, _, err = preparePostgres(opts, logger)
+	return err
 }

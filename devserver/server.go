@@ -81,14 +81,27 @@ func connectHost(ip string) string {
 	return ip
 }
 
-// freePort asks the kernel for a currently unused TCP port on ip.
-func freePort(ip string) (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-	if err != nil {
-		return 0, fmt.Errorf("picking a free port on %s: %w", ip, err)
+// freePort returns a currently unused TCP port on ip, at most maxPort. The
+// kernel picks from its ephemeral range, which on Linux starts above what
+// PostgreSQL mode allows; below that, ports are tried at random.
+func freePort(ip string, maxPort int) (int, error) {
+	if maxPort >= 65535 {
+		l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+		if err != nil {
+			return 0, fmt.Errorf("picking a free port on %s: %w", ip, err)
+		}
+		defer func() { _ = l.Close() }()
+		return l.Addr().(*net.TCPAddr).Port, nil
 	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	const lowest = 10000
+	var last error
+	for range 200 {
+		port := lowest + rand.IntN(maxPort-lowest+1)
+		if last = checkPortFree(ip, port); last == nil {
+			return port, nil
+		}
+	}
+	return 0, fmt.Errorf("no free port on %s between %d and %d: %w", ip, lowest, maxPort, last)
 }
 
 // checkPortFree reports whether ip:port can currently be bound.
@@ -103,9 +116,13 @@ func checkPortFree(ip string, port int) error {
 func startDevServer(ctx context.Context, opts *options) (*devServer, error) {
 	host := connectHost(opts.IP)
 
+	maxPort := 65535
+	if opts.Persistence == persistencePostgres {
+		maxPort = maxPostgresPort
+	}
 	frontendPort := opts.Port
 	if frontendPort == 0 {
-		p, err := freePort(opts.IP)
+		p, err := freePort(opts.IP, maxPort)
 		if err != nil {
 			return nil, err
 		}
@@ -113,7 +130,7 @@ func startDevServer(ctx context.Context, opts *options) (*devServer, error) {
 	}
 	uiPort := opts.UIPort
 	if uiPort == -1 {
-		p, err := freePort(opts.IP)
+		p, err := freePort(opts.IP, 65535)
 		if err != nil {
 			return nil, err
 		}
@@ -121,7 +138,7 @@ func startDevServer(ctx context.Context, opts *options) (*devServer, error) {
 	}
 	var internalPorts [3]int
 	for i := range internalPorts {
-		p, err := freePort(internalHost)
+		p, err := freePort(internalHost, maxPort)
 		if err != nil {
 			return nil, err
 		}
@@ -139,22 +156,14 @@ func startDevServer(ctx context.Context, opts *options) (*devServer, error) {
 		}
 	}
 
-	logLevel := zap.NewAtomicLevelAt(log.ParseZapLevel(opts.LogLevel))
-	zl, err := zap.Config{
-		Level:            logLevel,
-		Encoding:         "console",
-		EncoderConfig:    log.DefaultZapEncoderConfig,
-		OutputPaths:      []string{"stderr"},
-		ErrorOutputPaths: []string{"stderr"},
-	}.Build()
+	logger, logLevel, err := newLogger(opts)
 	if err != nil {
-		return nil, fmt.Errorf("building logger: %w", err)
+		return nil, err
 	}
-	logger := log.NewZapLogger(zl)
 
 	frontendHostPort := net.JoinHostPort(host, strconv.Itoa(frontendPort))
 
-	sqlConf, err := prepareSQLite(opts)
+	persistence, err := persistenceConfig(opts, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -164,14 +173,7 @@ func startDevServer(ctx context.Context, opts *options) (*devServer, error) {
 		MaxJoinDuration:  30 * time.Second,
 		BroadcastAddress: internalHost,
 	}
-	conf.Persistence = config.Persistence{
-		DefaultStore:     sqliteplugin.PluginName,
-		VisibilityStore:  sqliteplugin.PluginName,
-		NumHistoryShards: 1,
-		DataStores: map[string]config.DataStore{
-			sqliteplugin.PluginName: {SQL: sqlConf},
-		},
-	}
+	conf.Persistence = persistence
 	conf.ClusterMetadata = &cluster.Config{
 		EnableGlobalNamespace:    false,
 		FailoverVersionIncrement: 10,
@@ -265,6 +267,11 @@ func startDevServer(ctx context.Context, opts *options) (*devServer, error) {
 
 	readyCtx, cancel := context.WithTimeout(ctx, startupTimeout)
 	defer cancel()
+	if opts.Persistence == persistencePostgres {
+		if err := registerNamespaces(readyCtx, conn, opts.Namespaces); err != nil {
+			return ds, err
+		}
+	}
 	if err := ensureSearchAttributes(readyCtx, conn, opts.Namespaces); err != nil {
 		return ds, err
 	}
@@ -294,6 +301,53 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		// it explicitly avoids a start-up warning.
 		dynamicconfig.EnableNexus.Key(): false,
 	}
+}
+
+// newLogger builds the server's stderr logger at opts.LogLevel.
+func newLogger(opts *options) (log.Logger, zap.AtomicLevel, error) {
+	level := zap.NewAtomicLevelAt(log.ParseZapLevel(opts.LogLevel))
+	zl, err := zap.Config{
+		Level:            level,
+		Encoding:         "console",
+		EncoderConfig:    log.DefaultZapEncoderConfig,
+		OutputPaths:      []string{"stderr"},
+		ErrorOutputPaths: []string{"stderr"},
+	}.Build()
+	if err != nil {
+		return nil, level, fmt.Errorf("building logger: %w", err)
+	}
+	return log.NewZapLogger(zl), level, nil
+}
+
+// persistenceConfig prepares the stores of the chosen mode.
+func persistenceConfig(opts *options, logger log.Logger) (config.Persistence, error) {
+	if opts.Persistence == persistencePostgres {
+		main, visibility, err := preparePostgres(opts, logger)
+		if err != nil {
+			return config.Persistence{}, err
+		}
+		return config.Persistence{
+			DefaultStore:     "postgres",
+			VisibilityStore:  "postgres-visibility",
+			NumHistoryShards: int32(opts.HistoryShards),
+			DataStores: map[string]config.DataStore{
+				"postgres":            {SQL: main},
+				"postgres-visibility": {SQL: visibility},
+			},
+		}, nil
+	}
+	sqlConf, err := prepareSQLite(opts)
+	if err != nil {
+		return config.Persistence{}, err
+	}
+	return config.Persistence{
+		DefaultStore:     sqliteplugin.PluginName,
+		VisibilityStore:  sqliteplugin.PluginName,
+		NumHistoryShards: int32(opts.HistoryShards),
+		DataStores: map[string]config.DataStore{
+			sqliteplugin.PluginName: {SQL: sqlConf},
+		},
+	}, nil
 }
 
 // prepareSQLite builds the SQLite persistence config, creating the schema for

@@ -67,7 +67,7 @@ func TestPayoutsExportMatchesTheList(t *testing.T) {
 	header, rows := getCSV(t, e, "/payouts/export.csv", as(viewerToken))
 	assert.Equal(t, []string{"id", "client_id", "asset", "network", "amount", "address_masked", "memo", "origin",
 		"status", "is_subtract", "heleket_uuid", "txid", "commission", "failure_reason", "needs_attention",
-		"requested_by", "created_at", "updated_at", "finalized_at", "waiting_for_kind", "waiting_for_reason"}, header)
+		"requested_by", "created_at", "updated_at", "finalized_at", "waiting_for_kind", "waiting_for_reason", "retry_of", "retried_as"}, header)
 	list := listPayouts(e, "limit=500")
 	require.Len(t, rows, len(list.Items))
 	assert.Equal(t, pageIDs(list), column(rows, "id"), "the list's rows in the list's order")

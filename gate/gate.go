@@ -9,6 +9,8 @@ package gate
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -62,7 +64,8 @@ const (
 	FromAPI       = "api"
 	FromBatch     = "batch_row"
 	FromSchedule  = "schedule_run"
-	FromRestart   = "restart" // a retry or a reconciliation restart of a stored payout
+	FromRestart   = "restart" // a repeated start or a reconciliation restart of a stored payout
+	FromRetry     = "retry"   // a new payout retrying a failed, rejected or expired one
 	FromUnchecked = "other"
 )
 
@@ -128,6 +131,38 @@ func (g *Gate) withDefaultWallet(ctx context.Context, v payout.Valid) (payout.Va
 	}
 	v.Address, v.Memo = w.Address, cmp.Or(v.Memo, w.Memo)
 	return v, nil
+}
+
+// RetryPayout makes the payout that retries a failed, rejected or expired
+// one: the original's terms (its address as it was, its origin), checked
+// again against today's rules and limits, with the approval and fee policy
+// of today, requested by whoever asks for the retry. Its ID derives from
+// the retry's idempotency key like an API payout's, in a scope of its own.
+func (g *Gate) RetryPayout(original payout.Payout, key, requestedBy string) (payout.Payout, error) {
+	v, refusal := g.Validate(payout.Request{
+		ClientID: original.ClientID, Asset: original.Asset, Network: original.Network, Amount: original.Amount.String(),
+		Address: original.Address, Memo: original.Memo, Origin: string(original.Origin), IdempotencyKey: key,
+	})
+	if refusal != nil {
+		metrics.GateRefused(FromRetry)
+		return payout.Payout{}, refusal
+	}
+	p := g.made(v, payout.DeriveID(g.Policy.Installation, "retry", v.ClientID, key), requestedBy)
+	p.IdempotencyKey, p.RetryOf = key, original.ID
+	metrics.GateMade(FromRetry)
+	return p, nil
+}
+
+// RowRetryKey is the idempotency key of one campaign row's retry, derived
+// from the key of the call that retries the campaign's failed rows: a
+// repeated call retries each row under the same key, so never twice.
+func RowRetryKey(batchID, key, payoutID string) string {
+	h := sha256.New()
+	for _, part := range []string{"retry-failed", batchID, key, payoutID} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return "retry-failed-" + base64.RawURLEncoding.EncodeToString(h.Sum(nil))[:32]
 }
 
 // BatchPayouts makes the payouts of a campaign's valid rows, default

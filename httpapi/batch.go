@@ -9,12 +9,11 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/shopspring/decimal"
 
 	"github.com/heleket-payouts/payouts/batch"
-	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/store"
 	"github.com/heleket-payouts/payouts/usecase"
+	"github.com/heleket-payouts/payouts/views"
 )
 
 // maxBatchBody admits MaxRows rows of CSV or JSON with room to spare; only
@@ -34,27 +33,7 @@ func (s *server) batchRoutes(r chi.Router) {
 	r.Post("/payouts/batches/{id}/reject", s.decideBatch(usecase.BatchReject))
 }
 
-// batchView is a batch's progress. Amounts are strings and are summed per
-// asset only: adding USDT to BTC means nothing.
-type batchView struct {
-	ID          string                    `json:"id"`
-	State       store.BatchState          `json:"state"`
-	WaitingFor  *payout.Waiting           `json:"waiting_for,omitempty"`
-	Rows        int                       `json:"rows"`
-	RequestedBy string                    `json:"requested_by"`
-	CreatedAt   time.Time                 `json:"created_at"`
-	NotStarted  int                       `json:"not_started"`
-	Final       int                       `json:"final"`
-	Done        bool                      `json:"done"`
-	Statuses    map[payout.Status]int     `json:"statuses"`
-	Assets      map[string]batchAssetView `json:"assets"`
-}
-
-type batchAssetView struct {
-	Rows     int                      `json:"rows"`
-	Amount   string                   `json:"amount"`
-	ByStatus map[payout.Status]string `json:"by_status"`
-}
+type batchView = views.Batch
 
 func (s *server) createBatch(w http.ResponseWriter, r *http.Request) {
 	rows, status, msg := readBatch(w, r)
@@ -114,33 +93,7 @@ func (s *server) writeBatch(w http.ResponseWriter, r *http.Request, id string, s
 	writeJSON(w, status, viewBatch(sum))
 }
 
-func viewBatch(sum store.BatchSummary) batchView {
-	v := batchView{ID: sum.ID, State: sum.State, WaitingFor: sum.WaitingFor, Rows: sum.RowCount, RequestedBy: sum.RequestedBy, CreatedAt: sum.CreatedAt,
-		Statuses: map[payout.Status]int{}, Assets: map[string]batchAssetView{}}
-	totals := map[string]decimal.Decimal{}
-	for _, g := range sum.Groups {
-		v.NotStarted += g.NotStarted
-		v.Statuses[g.Status] += g.Count
-		if g.Status.Final() {
-			v.Final += g.Count
-		}
-		a := v.Assets[g.Asset]
-		if a.ByStatus == nil {
-			a.ByStatus = map[payout.Status]string{}
-		}
-		a.Rows += g.Count
-		a.ByStatus[g.Status] = g.Amount.String()
-		totals[g.Asset] = totals[g.Asset].Add(g.Amount)
-		v.Assets[g.Asset] = a
-	}
-	for asset, total := range totals {
-		a := v.Assets[asset]
-		a.Amount = total.String()
-		v.Assets[asset] = a
-	}
-	v.Done = v.Final == v.Rows
-	return v
-}
+func viewBatch(sum store.BatchSummary) batchView { return views.NewBatch(sum) }
 
 // batchPage is a page of campaigns, newest first.
 type batchPage struct {

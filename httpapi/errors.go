@@ -17,6 +17,8 @@ type useCaseError struct {
 	Rows   map[int]payout.FieldErrors `json:"rows,omitempty"`
 	// NeedRole is the role a 403 asks for.
 	NeedRole access.Role `json:"need_role,omitempty"`
+	// RetriedAs is the payout that already retries the one a 409 is about.
+	RetriedAs string `json:"retried_as,omitempty"`
 }
 
 // fail answers err. what says what was being done, for the log and for
@@ -42,7 +44,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, what string, err e
 	case errors.As(err, &nf):
 		writeError(w, http.StatusNotFound, nf.Error(), nil)
 	case errors.As(err, &taken):
-		writeError(w, http.StatusConflict, taken.Reason, nil)
+		writeJSON(w, http.StatusConflict, useCaseError{Error: taken.Reason, RetriedAs: taken.RetriedAs})
 	case errors.As(err, &invalid):
 		writeJSON(w, http.StatusUnprocessableEntity, useCaseError{Error: invalid.Message, Fields: invalid.Fields, Rows: invalid.Rows})
 	case errors.As(err, &down):

@@ -24,10 +24,10 @@ var (
 	payoutCSVColumns = []string{"id", "client_id", "asset", "network", "amount", "address_masked", "memo",
 		"origin", "status", "is_subtract", "heleket_uuid", "txid", "commission", "failure_reason",
 		"needs_attention", "requested_by", "created_at", "updated_at", "finalized_at",
-		"waiting_for_kind", "waiting_for_reason"}
+		"waiting_for_kind", "waiting_for_reason", "retry_of", "retried_as"}
 	eventCSVColumns       = []string{"id", "payout_id", "at", "from_status", "to_status", "source", "actor", "details"}
 	discrepancyCSVColumns = []string{"id", "run_id", "order_id", "payout_id", "kind", "reason", "ours", "theirs",
-		"detected_at", "alerted_at", "resolved_at", "resolution"}
+		"detected_at", "alerted_at", "resolved_at", "resolution", "resolved_by", "note"}
 )
 
 // flushEvery rows the response is pushed to the client, so that a long
@@ -102,11 +102,11 @@ func payoutRecord(p payout.Payout) []string {
 	}
 	return []string{
 		textCell(p.ID), textCell(p.ClientID), textCell(p.Asset), textCell(p.Network), amountCell(p.Amount),
-		textCell(maskAddress(p.Address)), textCell(p.Memo), textCell(string(p.Origin)), textCell(string(p.Status)),
+		textCell(payout.MaskAddress(p.Address)), textCell(p.Memo), textCell(string(p.Origin)), textCell(string(p.Status)),
 		strconv.FormatBool(p.IsSubtract), textCell(p.HeleketUUID), textCell(p.TxID), commission,
 		textCell(p.FailureReason), strconv.FormatBool(p.NeedsAttention), textCell(p.RequestedBy),
 		timeCell(p.CreatedAt), timeCell(p.UpdatedAt), optionalTimeCell(p.FinalizedAt),
-		textCell(kind), textCell(reason),
+		textCell(kind), textCell(reason), textCell(p.RetryOf), textCell(p.RetriedAs),
 	}
 }
 
@@ -122,6 +122,7 @@ func discrepancyRecord(d store.Discrepancy) []string {
 		strconv.FormatInt(d.ID, 10), textCell(d.RunID), textCell(d.OrderID), textCell(d.PayoutID),
 		textCell(string(d.Kind)), textCell(d.Reason), jsonCell(d.Ours), jsonCell(d.Theirs),
 		timeCell(d.DetectedAt), optionalTimeCell(d.AlertedAt), optionalTimeCell(d.ResolvedAt), textCell(d.Resolution),
+		textCell(d.ResolvedBy), textCell(d.Note),
 	}
 }
 
@@ -173,7 +174,7 @@ func maskAddressValues(v any) any {
 		out := make(map[string]any, len(t))
 		for k, x := range t {
 			if s, ok := x.(string); ok && strings.Contains(strings.ToLower(k), "address") {
-				out[k] = maskAddress(s)
+				out[k] = payout.MaskAddress(s)
 				continue
 			}
 			out[k] = maskAddressValues(x)

@@ -3,14 +3,13 @@ package httpapi
 import (
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/shopspring/decimal"
 
 	"github.com/heleket-payouts/payouts/payout"
 	"github.com/heleket-payouts/payouts/store"
 	"github.com/heleket-payouts/payouts/usecase"
+	"github.com/heleket-payouts/payouts/views"
 )
 
 // createRequest is the body of POST /clients/{client_id}/payout. Amount is
@@ -24,57 +23,10 @@ type createRequest struct {
 	Origin  string `json:"origin"`
 }
 
-// payoutView is a payout as the API shows it: the address masked, amounts
-// as strings.
-type payoutView struct {
-	ID            string           `json:"id"`
-	ClientID      string           `json:"client_id"`
-	Asset         string           `json:"asset"`
-	Network       string           `json:"network"`
-	Amount        string           `json:"amount"`
-	Address       string           `json:"address_masked"`
-	Memo          string           `json:"memo,omitempty"`
-	Origin        payout.Origin    `json:"origin"`
-	Status        payout.Status    `json:"status"`
-	IsSubtract    bool             `json:"is_subtract"`
-	HeleketUUID   *string          `json:"heleket_uuid"`
-	TxID          *string          `json:"txid"`
-	Commission    *decimal.Decimal `json:"commission"`
-	FailureReason string           `json:"failure_reason,omitempty"`
-	// NeedsAttention is always shown: false is an answer too.
-	NeedsAttention bool `json:"needs_attention"`
-	// WaitingFor says what a held payout waits for and who can release it.
-	WaitingFor  *payout.Waiting `json:"waiting_for,omitempty"`
-	RequestedBy string          `json:"requested_by"`
-	CreatedAt   time.Time       `json:"created_at"`
-	UpdatedAt   time.Time       `json:"updated_at"`
-	FinalizedAt *time.Time      `json:"finalized_at"`
-}
+// payoutView is a payout as the API (and its outbound events) show it.
+type payoutView = views.Payout
 
-func view(p payout.Payout) payoutView {
-	v := payoutView{
-		ID: p.ID, ClientID: p.ClientID, Asset: p.Asset, Network: p.Network, Amount: p.Amount.String(),
-		Address: maskAddress(p.Address), Memo: p.Memo, Origin: p.Origin, Status: p.Status, IsSubtract: p.IsSubtract,
-		HeleketUUID: optional(p.HeleketUUID), TxID: optional(p.TxID), FailureReason: p.FailureReason,
-		NeedsAttention: p.NeedsAttention, RequestedBy: p.RequestedBy, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
-		FinalizedAt: p.FinalizedAt, WaitingFor: p.WaitingFor,
-	}
-	if p.Commission.Valid {
-		v.Commission = &p.Commission.Decimal
-	}
-	return v
-}
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-// maskAddress keeps just enough of a wallet address for an operator to
-// recognise it.
-func maskAddress(a string) string { return payout.MaskAddress(a) }
+func view(p payout.Payout) payoutView { return views.NewPayout(p) }
 
 func (s *server) createPayout(w http.ResponseWriter, r *http.Request) {
 	req, status, refusal := readCreate(w, r)

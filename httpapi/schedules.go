@@ -151,7 +151,7 @@ func viewSchedule(sc usecase.Schedule) scheduleView {
 		v.WaitingFor = &payout.Waiting{Kind: payout.WaitApproval, Reason: sc.ApprovalReason, Role: "approver"}
 	}
 	if sc.Address != "" {
-		masked := maskAddress(sc.Address)
+		masked := payout.MaskAddress(sc.Address)
 		v.Address = &masked
 	}
 	return v

@@ -16,8 +16,11 @@ import (
 	"github.com/heleket-payouts/payouts/alert"
 	"github.com/heleket-payouts/payouts/logging"
 	"github.com/heleket-payouts/payouts/store"
+	"github.com/heleket-payouts/payouts/tracing"
 	"github.com/heleket-payouts/payouts/usecase"
 )
+
+const webhookPath = "/payouts/webhook"
 
 // maxBody bounds every request body; payout requests and webhooks are a
 // few hundred bytes.
@@ -40,6 +43,8 @@ type Deps struct {
 	// Console is the admin console (package console), served under
 	// /console/ with its own sign-in; nil serves none.
 	Console http.Handler
+	// Tracing traces every request (tracing.Handler) when on; nil is off.
+	Tracing *tracing.Tracing
 }
 
 // Alerter posts an alert to the operators' channel.
@@ -66,12 +71,12 @@ func New(d Deps) http.Handler {
 		s.log.Warn(relayWarning)
 	}
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer, limitBodies, checkURL)
+	r.Use(nameSpan, middleware.RequestID, s.logRequests, middleware.Recoverer, limitBodies, checkURL)
 	r.NotFound(notFound)
 	r.MethodNotAllowed(methodNotAllowed(r))
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
-	r.With(s.guardWebhook()).Post("/payouts/webhook", s.webhook)
+	r.With(s.guardWebhook()).Post(webhookPath, s.webhook)
 	r.Get("/openapi.yaml", s.openapi)
 	if d.Console != nil {
 		r.Mount("/console", d.Console)
@@ -97,8 +102,17 @@ func New(d Deps) http.Handler {
 		s.scheduleRoutes(r)
 		s.reconcileRoutes(r)
 		s.exportRoutes(r)
+		s.eventRoutes(r)
+		s.discrepancyRoutes(r)
+		s.retryRoutes(r)
 	})
-	return r
+	if !d.Tracing.Enabled() {
+		return r
+	}
+	return tracing.Handler(r, d.Tracing.Provider, tracing.Routes{
+		Untraced: func(r *http.Request) bool { return r.URL.Path == "/healthz" || r.URL.Path == "/readyz" },
+		Public:   func(r *http.Request) bool { return r.URL.Path == webhookPath },
+	})
 }
 
 func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {

@@ -23,9 +23,6 @@ func EncodeCursor(k store.PageKey) string { return encodeCursor(k) }
 // ReasonProblem is what is wrong with a decision's reason or note, or "".
 func ReasonProblem(reason string) string { return reasonProblem(reason) }
 
-// MaskAddress is an address as the API shows it.
-func MaskAddress(a string) string { return maskAddress(a) }
-
 // SourceAddr is the address a request comes from, read as the webhook
 // guard reads it: the peer, or behind trusted proxies the nearest
 // X-Forwarded-For hop that is not one of them.

@@ -44,7 +44,7 @@ type walletView struct {
 
 func walletViewOf(w store.Wallet) walletView {
 	return walletView{
-		ClientID: w.ClientID, Asset: w.Asset, Network: w.Network, Address: maskAddress(w.Address),
+		ClientID: w.ClientID, Asset: w.Asset, Network: w.Network, Address: payout.MaskAddress(w.Address),
 		Memo: w.Memo, Default: w.IsDefault, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
 		UsableFrom: w.UsableFrom, ApprovedBy: w.ApprovedBy, DisabledAt: w.DisabledAt, ChangedBy: w.ChangedBy,
 	}

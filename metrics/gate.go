@@ -4,7 +4,7 @@ import "github.com/prometheus/client_golang/prometheus"
 
 // gateOrigins are the label values of payouts_gate_total's origin (the
 // gate package's From* names).
-var gateOrigins = []string{"api", "batch_row", "schedule_run", "restart"}
+var gateOrigins = []string{"api", "batch_row", "schedule_run", "restart", "retry"}
 
 var gateDecisions = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Name: "payouts_gate_total",

@@ -24,11 +24,15 @@ type Payout struct {
 	FailureReason  string              `json:"failure_reason,omitempty"`
 	NeedsAttention bool                `json:"needs_attention,omitempty"` // flagged for a human; not a status
 	WaitingFor     *Waiting            `json:"waiting_for,omitempty"`     // set while held: approval, destination, funds
-	RequestedBy    string              `json:"requested_by"`
-	IdempotencyKey string              `json:"idempotency_key"`
-	CreatedAt      time.Time           `json:"created_at"`
-	UpdatedAt      time.Time           `json:"updated_at"`
-	FinalizedAt    *time.Time          `json:"finalized_at,omitempty"`
+	// RetryOf is the failed, rejected or expired payout this one retries;
+	// RetriedAs the payout that retries this one. Both empty when unlinked.
+	RetryOf        string     `json:"retry_of,omitempty"`
+	RetriedAs      string     `json:"retried_as,omitempty"`
+	RequestedBy    string     `json:"requested_by"`
+	IdempotencyKey string     `json:"idempotency_key"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+	FinalizedAt    *time.Time `json:"finalized_at,omitempty"`
 }
 
 // Event is one audit row: a status change and who caused it.

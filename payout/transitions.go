@@ -89,6 +89,12 @@ func (s Status) Final() bool { return machine.rank[s] == RankFinal }
 // Rank is the lifecycle order: every allowed change goes up in rank.
 func (s Status) Rank() int { return machine.rank[s] }
 
+// Retryable says whether a payout in status s may be retried as a new
+// payout: it ended without its money going out.
+func (s Status) Retryable() bool {
+	return s == StatusFailed || s == StatusRejected || s == StatusExpired
+}
+
 // CanTransition reports whether the table has the row from → to.
 func CanTransition(from, to Status) bool { return machine.allowed[[2]Status{from, to}] }
 

@@ -195,6 +195,14 @@ func checkOrigin(errs FieldErrors, raw string) Origin {
 	return o
 }
 
+// ValidateIdempotencyKey checks a key on its own, for requests whose only
+// input it is (a retry).
+func ValidateIdempotencyKey(key string) FieldErrors {
+	errs := FieldErrors{}
+	checkIdempotencyKey(errs, key)
+	return errs
+}
+
 // checkIdempotencyKey allows any printable ASCII: the key is hashed into the
 // payout ID, so it never has to fit Heleket's order_id alphabet itself.
 func checkIdempotencyKey(errs FieldErrors, key string) {

@@ -9,9 +9,9 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// Admin actions counted by AdminClicks. ActionEventEndpointChanged has no
-// audit table yet (outbound event endpoints are not built), so it is
-// always zero; it is named so that dashboards can list it already.
+// Admin actions counted by AdminClicks. ActionEventEndpointChanged is an
+// endpoint created or deleted (a redelivery is an operator's routine, not
+// a change).
 const (
 	ActionPayoutRequested         = "payout_requested"
 	ActionPayoutApproved          = "payout_approved"
@@ -82,6 +82,9 @@ const adminClicksSQL = `
 		UNION ALL
 		SELECT substr(trigger, 7), 'reconciliation_triggered', requested_at FROM reconciliation_runs
 		WHERE requested_at >= $1 AND requested_at < $2 AND trigger LIKE 'admin:%'
+		UNION ALL
+		SELECT actor, 'event_endpoint_changed', at FROM event_endpoint_events
+		WHERE at >= $1 AND at < $2 AND action <> 'redelivered'
 	)
 	SELECT admin, action, (at AT TIME ZONE 'UTC')::date, count(*) FROM a
 	WHERE admin NOT IN ('', 'workflow', 'system', 'schedule')

@@ -71,6 +71,8 @@ func TestAdminClicksCountsEveryAuditSourcePerAdminActionAndDay(t *testing.T) {
 				('r1', 'admin:erin', 'payout-reconciliation-manual', 'pending', $1),
 				('r2', 'schedule', 'payout-reconciliation', 'pending', $1),
 				('r3', 'cli', 'payout-reconciliation-manual', 'pending', $1)`, []any{day1}},
+			{`INSERT INTO event_endpoint_events (endpoint_id, action, actor, at) VALUES
+				('ep1', 'created', 'frank', $1), ('ep1', 'deleted', 'frank', $2), ('ep1', 'redelivered', 'frank', $2)`, []any{day1, day2}},
 		}
 		for _, st := range stmts {
 			if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
@@ -96,6 +98,8 @@ func TestAdminClicksCountsEveryAuditSourcePerAdminActionAndDay(t *testing.T) {
 		{"dave", store.ActionScheduleChanged, day1, 1},
 		{"dave", store.ActionScheduleChanged, day2, 1},
 		{"erin", store.ActionReconciliationTriggered, day1, 1},
+		{"frank", store.ActionEventEndpointChanged, day1, 1},
+		{"frank", store.ActionEventEndpointChanged, day2, 1},
 	}, got)
 
 	all, err := s.AdminClicks(ctx, time.Time{}, time.Time{})

@@ -59,10 +59,17 @@ type Check struct {
 // returned as it is, without a decision: it was decided when it was made.
 func (s *Store) CreatePayoutChecked(ctx context.Context, p payout.Payout, actor string, details map[string]any, c Check) (stored payout.Payout, created bool, err error) {
 	if c.Decide == nil {
+		if p.RetryOf != "" {
+			return payout.Payout{}, false, fmt.Errorf("store: create payout %s: a retry is made through the gate's check", p.ID)
+		}
 		return s.CreatePayout(ctx, p, actor, details)
 	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := lockOutflow(ctx, tx, c, []outflowKey{{p.ClientID, p.Asset}}, false); err != nil {
+			return err
+		}
+		original, err := lockRetried(ctx, tx, p.RetryOf)
+		if err != nil {
 			return err
 		}
 		// After the locks: a concurrent identical request that held them
@@ -74,6 +81,9 @@ func (s *Store) CreatePayoutChecked(ctx context.Context, p payout.Payout, actor 
 		}
 		if !errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("look for an existing payout: %w", err)
+		}
+		if err := retryable(original); err != nil {
+			return err
 		}
 		facts, err := readFacts(ctx, tx, c, p)
 		if err != nil {
@@ -99,7 +109,7 @@ func (s *Store) CreatePayoutChecked(ctx context.Context, p payout.Payout, actor 
 			return fmt.Errorf("insert payout: %w", err)
 		}
 		created = true
-		return nil
+		return linkRetry(ctx, tx, original, stored, actor)
 	})
 	if err != nil {
 		return payout.Payout{}, false, fmt.Errorf("store: create payout %s: %w", p.ID, err)

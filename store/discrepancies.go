@@ -27,10 +27,14 @@ type Discrepancy struct {
 	AlertedAt  *time.Time     `json:"alerted_at"`
 	ResolvedAt *time.Time     `json:"resolved_at"`
 	Resolution string         `json:"resolution,omitempty"`
+	// ResolvedBy and Note are an operator's resolution's; reconciliation
+	// resolving a row by itself leaves them empty.
+	ResolvedBy string `json:"resolved_by,omitempty"`
+	Note       string `json:"note,omitempty"`
 }
 
 const discrepancyColumns = `id, run_id, order_id, coalesce(payout_id, ''), kind, ours, theirs, reason,
-	detected_at, alerted_at, resolved_at, coalesce(resolution, '')`
+	detected_at, alerted_at, resolved_at, coalesce(resolution, ''), coalesce(resolved_by, ''), coalesce(note, '')`
 
 func scanDiscrepancy(row pgx.Row) (Discrepancy, error) {
 	var (
@@ -39,7 +43,7 @@ func scanDiscrepancy(row pgx.Row) (Discrepancy, error) {
 		ours, theirs []byte
 	)
 	err := row.Scan(&d.ID, &d.RunID, &d.OrderID, &d.PayoutID, &kind, &ours, &theirs, &d.Reason,
-		&d.DetectedAt, &d.AlertedAt, &d.ResolvedAt, &d.Resolution)
+		&d.DetectedAt, &d.AlertedAt, &d.ResolvedAt, &d.Resolution, &d.ResolvedBy, &d.Note)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Discrepancy{}, ErrNotFound
 	}

@@ -18,7 +18,7 @@ import (
 const payoutColumns = `id, client_id, asset, network, amount::text, address, memo, origin, status,
 	is_subtract, coalesce(heleket_uuid, ''), coalesce(txid, ''), commission::text,
 	coalesce(failure_reason, ''), requested_by, coalesce(idempotency_key, ''),
-	created_at, updated_at, finalized_at, needs_attention, waiting_for`
+	created_at, updated_at, finalized_at, needs_attention, waiting_for, coalesce(retry_of, ''), coalesce(retried_as, '')`
 
 func scanPayout(row pgx.Row) (payout.Payout, error) {
 	return scanPayoutWith(row)
@@ -35,7 +35,7 @@ func scanPayoutWith(row pgx.Row, extra ...any) (payout.Payout, error) {
 	dest := []any{&p.ID, &p.ClientID, &p.Asset, &p.Network, &amount, &p.Address, &p.Memo,
 		&origin, &status, &p.IsSubtract, &p.HeleketUUID, &p.TxID, &commission,
 		&p.FailureReason, &p.RequestedBy, &p.IdempotencyKey,
-		&p.CreatedAt, &p.UpdatedAt, &p.FinalizedAt, &p.NeedsAttention, &p.WaitingFor}
+		&p.CreatedAt, &p.UpdatedAt, &p.FinalizedAt, &p.NeedsAttention, &p.WaitingFor, &p.RetryOf, &p.RetriedAs}
 	err := row.Scan(append(dest, extra...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return payout.Payout{}, ErrNotFound
@@ -87,7 +87,7 @@ func (s *Store) CreatePayout(ctx context.Context, p payout.Payout, actor string,
 // details saying what a held payout waits for; ErrNotFound when a payout
 // with its ID or (client, key) exists and nothing was written.
 func insertPayout(ctx context.Context, q querier, p payout.Payout, actor string, details map[string]any) (payout.Payout, error) {
-	if p.HeleketUUID != "" || p.TxID != "" || p.Commission.Valid || p.FailureReason != "" {
+	if p.HeleketUUID != "" || p.TxID != "" || p.Commission.Valid || p.FailureReason != "" || p.RetriedAs != "" {
 		return payout.Payout{}, errors.New("Heleket facts arrive through Apply, not at creation")
 	}
 	if p.Status == "" {
@@ -110,7 +110,7 @@ func insertPayout(ctx context.Context, q querier, p payout.Payout, actor string,
 	}
 	return scanPayoutWith(q.QueryRow(ctx, insertPayoutSQL,
 		p.ID, p.ClientID, p.Asset, p.Network, amount, p.Address, p.Memo, string(p.Origin),
-		string(p.Status), p.IsSubtract, p.RequestedBy, p.IdempotencyKey, actor, detailsJSON, p.WaitingFor))
+		string(p.Status), p.IsSubtract, p.RequestedBy, p.IdempotencyKey, actor, detailsJSON, p.WaitingFor, p.RetryOf))
 }
 
 // insertPayoutSQL writes the payout and its creation audit row in one
@@ -120,8 +120,8 @@ func insertPayout(ctx context.Context, q querier, p payout.Payout, actor string,
 const insertPayoutSQL = `
 	WITH ins AS (
 		INSERT INTO payouts (id, client_id, asset, network, amount, address, memo, origin,
-			status, is_subtract, requested_by, idempotency_key, waiting_for)
-		VALUES ($1, $2, $3, $4, $5::numeric, $6, $7, $8, $9, $10, $11, NULLIF($12, ''), $15::jsonb)
+			status, is_subtract, requested_by, idempotency_key, waiting_for, retry_of)
+		VALUES ($1, $2, $3, $4, $5::numeric, $6, $7, $8, $9, $10, $11, NULLIF($12, ''), $15::jsonb, NULLIF($16, ''))
 		ON CONFLICT DO NOTHING
 		RETURNING ` + payoutColumns + `
 	), ev AS (

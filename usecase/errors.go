@@ -18,7 +18,11 @@ func (e *NotFoundError) Error() string { return e.What + " not found" }
 // ConflictError: the request cannot be done in the thing's present state,
 // for the reason given (a key reused with other terms, a decision the
 // workflow refuses, a workflow ID taken).
-type ConflictError struct{ Reason string }
+type ConflictError struct {
+	Reason string
+	// RetriedAs names the payout that already retries the one asked about.
+	RetriedAs string
+}
 
 func (e *ConflictError) Error() string { return e.Reason }
 

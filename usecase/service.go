@@ -43,6 +43,9 @@ type Deps struct {
 	BatchPageSize int
 	// Fees quotes payouts (Heleket's calc); nil refuses quotes.
 	Fees FeeCalculator
+	// AllowHTTPEventEndpoints lets event endpoints use plain http to any
+	// host (EVENT_ENDPOINTS_ALLOW_HTTP); otherwise only to loopback.
+	AllowHTTPEventEndpoints bool
 }
 
 // Service holds the use cases.
@@ -56,6 +59,8 @@ type Service struct {
 	// batchPageSize goes into every campaign workflow's input.
 	batchPageSize int
 	fees          FeeCalculator
+	// allowHTTPEvents: see Deps.AllowHTTPEventEndpoints.
+	allowHTTPEvents bool
 }
 
 // New builds the service; it reads the installation's identity from the
@@ -72,7 +77,8 @@ func New(ctx context.Context, d Deps) (*Service, error) {
 		log = slog.Default()
 	}
 	return &Service{
-		store: d.Store, temporal: d.Temporal, gate: g, log: log, batchPageSize: d.BatchPageSize, fees: d.Fees,
+		store: d.Store, temporal: d.Temporal, gate: g, log: log, batchPageSize: d.BatchPageSize, allowHTTPEvents: d.AllowHTTPEventEndpoints,
+		fees: d.Fees,
 		starter: &starter.Starter{Client: d.Temporal, TaskQueue: d.TaskQueue, Timing: d.Timing,
 			Installation: inst.ID, LegacyBefore: inst.CreatedAt, DataConverter: d.DataConverter, Gate: g},
 		recon: &starter.Reconciliation{Client: d.Temporal, Store: d.Store, TaskQueue: d.TaskQueue,

@@ -35,6 +35,14 @@ const (
 	// refused (batch.go: finish, decide); campaigns recorded before it let
 	// the decision's write race the workflow's.
 	versionBatchFinishHolds = "batch-finish-holds-decisions"
+	// versionEventStreamDrains: an outbound events stream posts a burst
+	// of pending events in one activity (DeliverPendingEvents), which is
+	// also the look that finds nothing left (events.go).
+	versionEventStreamDrains = "event-stream-drains"
+	// versionRollingPause: a short timer before the create, built only
+	// with -tags rolling_v2 (rolling_v2.go): the workflow change the
+	// rolling-deploy test ships to payouts in flight (chaos/rolling_test.go).
+	versionRollingPause = "rolling-deploy-pause-before-submit"
 )
 
 // errHistoryFull stops a retrying call so the run can continue as new.

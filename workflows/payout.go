@@ -87,6 +87,9 @@ func (r *payoutRun) run(ctx workflow.Context) error {
 		return fmt.Errorf("await decision: %w", err)
 	}
 	if r.p.Status == payout.StatusRequested || r.p.Status == payout.StatusAwaitingFunds {
+		if err := beforeSubmit(ctx); err != nil {
+			return err
+		}
 		if err := r.submit(ctx); err != nil {
 			return err
 		}

@@ -13,12 +13,17 @@ func runAPI(ctx context.Context, _ []string) error {
 		return err
 	}
 	log := newLogger(cfg)
-	st, tc, closeAll, err := openServices(ctx, cfg, log)
+	tr, stopTracing, err := startTracing(ctx, cfg, log, "api")
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
+	st, tc, closeAll, err := openServices(ctx, cfg, log, tr)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
-	h, err := newAPI(cfg, st, tc, log)
+	h, err := newAPI(cfg, st, tc, log, tr)
 	if err != nil {
 		return fmt.Errorf("build API: %w", err)
 	}

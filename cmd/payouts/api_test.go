@@ -16,6 +16,7 @@ import (
 	"github.com/heleket-payouts/payouts/config"
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/internal/testdb"
+	"github.com/heleket-payouts/payouts/tracing"
 )
 
 // lockedBuffer collects log output written from the server's goroutines.
@@ -50,7 +51,7 @@ func TestAPIWithAWebhookSecretWarnsAtStartAndAlertsOnGenuineWebhooksRefused(t *t
 	const key = "api-test-payout-key-0123456789"
 	cfg := config.Config{HeleketAPIKey: key, HeleketWebhookSecret: "relay-secret-0123456789", AlertWebhookURL: receiver.URL}
 	logs := &lockedBuffer{}
-	h, err := newAPI(cfg, testdb.Open(t), nil, slog.New(slog.NewTextHandler(logs, nil)))
+	h, err := newAPI(cfg, testdb.Open(t), nil, slog.New(slog.NewTextHandler(logs, nil)), tracing.Off())
 	require.NoError(t, err)
 	assert.Regexp(t, `level=WARN msg="HELEKET_WEBHOOK_SECRET is set: .*Heleket itself does not send X-Heleket-Signature`, logs.String())
 

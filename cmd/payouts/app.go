@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
@@ -19,21 +20,21 @@ import (
 	"github.com/heleket-payouts/payouts/heleket"
 	"github.com/heleket-payouts/payouts/httpapi"
 	"github.com/heleket-payouts/payouts/metrics"
+	"github.com/heleket-payouts/payouts/outbound/dispatch"
 	"github.com/heleket-payouts/payouts/payoutworker"
 	"github.com/heleket-payouts/payouts/store"
+	"github.com/heleket-payouts/payouts/tracing"
+	"github.com/heleket-payouts/payouts/tracing/temporaltrace"
 	"github.com/heleket-payouts/payouts/usecase"
 	"github.com/heleket-payouts/payouts/workflows"
 )
 
 func newLogger(cfg config.Config) *slog.Logger { return opsLogger(cfg) }
 
-func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
-	opts := client.Options{
-		HostPort:  cfg.TemporalAddress,
-		Namespace: cfg.TemporalNamespace,
-		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
-	}
-	if err := withOpsClientOptions(&opts, cfg); err != nil {
+// dialTemporal connects to Temporal.
+func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger, tr *tracing.Tracing) (client.Client, error) {
+	opts, err := temporalOptions(cfg, log, tr)
+	if err != nil {
 		return nil, err
 	}
 	c, err := client.DialContext(ctx, opts)
@@ -43,19 +44,49 @@ func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (cli
 	return c, nil
 }
 
+// temporalOptions are every Temporal client's. With tracing on, the
+// client traces the workflows it starts and the workers built on it trace
+// what they run.
+func temporalOptions(cfg config.Config, log *slog.Logger, tr *tracing.Tracing) (client.Options, error) {
+	opts := client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+	}
+	if err := withOpsClientOptions(&opts, cfg); err != nil {
+		return client.Options{}, err
+	}
+	interceptors, err := temporaltrace.Interceptors(tr)
+	if err != nil {
+		return client.Options{}, err
+	}
+	opts.Interceptors = interceptors
+	return opts, nil
+}
+
 // openServices opens what every long-running command needs: Postgres and
 // Temporal. closeAll releases both.
-func openServices(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, client.Client, func(), error) {
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, tr *tracing.Tracing) (*store.Store, client.Client, func(), error) {
+	st, err := store.Open(ctx, cfg.DatabaseURL, poolSize(cfg))
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	tc, err := dialTemporal(ctx, cfg, log)
+	tc, err := dialTemporal(ctx, cfg, log, tr)
 	if err != nil {
 		st.Close()
 		return nil, nil, nil, err
 	}
 	return st, tc, func() { tc.Close(); st.Close() }, nil
+}
+
+// poolSize applies DATABASE_MAX_CONNS, so a deployment can hold the api's
+// and the worker's pools to its PostgreSQL connection budget.
+func poolSize(cfg config.Config) func(*pgxpool.Config) {
+	return func(c *pgxpool.Config) {
+		if cfg.DatabaseMaxConns > 0 {
+			c.MaxConns = int32(cfg.DatabaseMaxConns)
+		}
+	}
 }
 
 func timingOf(cfg config.Config) workflows.Timing {
@@ -96,7 +127,7 @@ func newService(cfg config.Config, st *store.Store, tc client.Client, log *slog.
 	d := usecase.Deps{Store: st, Temporal: tc, TaskQueue: cfg.TemporalTaskQueue, Timing: timing,
 		Policy:         policy,
 		ReconcileEvery: cfg.ReconcileEvery, ReconcileLeaseTTL: activities.DefaultLeaseTTL, Logger: log,
-		BatchPageSize: cfg.BatchPageSize}
+		BatchPageSize: cfg.BatchPageSize, AllowHTTPEventEndpoints: cfg.EventEndpointsAllowHTTP}
 	// The API's fee quotes call Heleket's calc; the worker's client is its own.
 	if d.Fees, err = heleket.New(heleket.Config{
 		BaseURL: cfg.HeleketProjectURL, MerchantID: cfg.HeleketMerchantID, APIKey: cfg.HeleketAPIKey,
@@ -117,7 +148,7 @@ func newService(cfg config.Config, st *store.Store, tc client.Client, log *slog.
 }
 
 // newAPI builds the HTTP handler from the configuration.
-func newAPI(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logger) (http.Handler, error) {
+func newAPI(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logger, tr *tracing.Tracing) (http.Handler, error) {
 	tokens, err := cfg.AdminTokenSet()
 	if err != nil {
 		return nil, err
@@ -155,16 +186,16 @@ func newAPI(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logg
 	api := httpapi.New(httpapi.Deps{
 		Service: svc, Store: st, AdminTokens: config.Credentials(tokens),
 		HeleketAPIKey: cfg.HeleketAPIKey, WebhookSecret: cfg.HeleketWebhookSecret,
-		WebhookGuard: guard, Alerter: alerts, Logger: log, Console: con,
+		WebhookGuard: guard, Alerter: alerts, Logger: log, Tracing: tr, Console: con,
 	})
 	return withOps(cfg, api, tokens)
 }
 
 // newWorker builds the Temporal worker from the configuration.
-func newWorker(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logger) (worker.Worker, error) {
+func newWorker(cfg config.Config, st *store.Store, tc client.Client, log *slog.Logger, tr *tracing.Tracing) (worker.Worker, error) {
 	hc, err := heleket.New(heleket.Config{
 		BaseURL: cfg.HeleketProjectURL, MerchantID: cfg.HeleketMerchantID, APIKey: cfg.HeleketAPIKey,
-		HTTPClient: metrics.HeleketHTTPClient(),
+		HTTPClient: tr.HTTPClient(metrics.HeleketHTTPClient()),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("heleket client: %w", err)
@@ -187,24 +218,38 @@ func newWorker(cfg config.Config, st *store.Store, tc client.Client, log *slog.L
 	}
 	watch := &activities.BalanceWatch{Funds: hc, Outbox: st, Logger: log, Thresholds: funds.LowBalanceAlerts,
 		Every: funds.BalanceEvery}
-	return &watchingWorker{Worker: w, watch: watch}, nil
+	events := payoutworker.NewEvents(tc, cfg.TemporalTaskQueue,
+		&activities.Events{Store: st, HTTP: activities.NewEventClient(cfg.EventDeliveryTimeout), Window: cfg.EventDeliveryWindow},
+		dispatch.Dispatcher{Store: st, Every: cfg.EventDispatchInterval, RetryInitial: cfg.EventRetryInitial,
+			RetryMax: cfg.EventRetryMax, Logger: log.With("component", "events")},
+		cfg.EventDeliveryConcurrent)
+	backlog := &activities.BacklogWatch{Store: st, StuckAfter: cfg.StuckAfter, Logger: log}
+	return &watchingWorker{Worker: w, watch: watch, backlog: backlog, events: events}, nil
 }
 
-// watchingWorker runs the balance watch while the worker runs: each worker
-// process refreshes the gauge of its own /metrics (activities.BalanceWatch).
+// watchingWorker runs the balance and backlog watches while the worker
+// runs: each worker process refreshes the gauges of its own /metrics
+// (activities.BalanceWatch, activities.BacklogWatch).
 type watchingWorker struct {
 	worker.Worker
-	watch *activities.BalanceWatch
-	stop  context.CancelFunc
+	watch   *activities.BalanceWatch
+	backlog *activities.BacklogWatch
+	events  *payoutworker.Events
+	stop    context.CancelFunc
 }
 
 func (w *watchingWorker) Start() error {
 	if err := w.Worker.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
+	if err := w.events.Start(); err != nil {
+		w.Worker.Stop()
+		return err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w.stop = cancel
 	go w.watch.Run(ctx)
+	go w.backlog.Run(ctx)
 	return nil
 }
 
@@ -212,6 +257,7 @@ func (w *watchingWorker) Stop() {
 	if w.stop != nil {
 		w.stop()
 	}
+	w.events.Stop()
 	w.Worker.Stop()
 }
 

@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/heleket-payouts/payouts/bench"
+	"github.com/heleket-payouts/payouts/internal/devtemporal"
 	"github.com/heleket-payouts/payouts/internal/testdb"
 )
 
@@ -24,6 +25,11 @@ func runBench(ctx context.Context, args []string) error {
 	c := fs.Int("c", 16, "requests in flight, the same for the ceiling and the product")
 	jsonFile := fs.String("json", "", "also write the figures as JSON to this file")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (API, worker, sandbox) to this file")
+	shape := fs.String("temporal", bench.TemporalDev, "the Temporal the run starts: dev (the dev server on SQLite) or postgres (its PostgreSQL mode, on DATABASE_URL's server)")
+	shards := fs.Int("temporal-shards", devtemporal.DefaultShards, "history shards of -temporal postgres")
+	address := fs.String("temporal-address", "", "run on the Temporal at this host:port instead of starting one (payouts search attributes registered)")
+	namespace := fs.String("temporal-namespace", "default", "namespace of -temporal-address")
+	events := fs.String("events", bench.EventsOff, "subscribe a receiver of every outbound event: ok (answers at once) or hang (never answers); none by default")
 	scale := addScaleFlags(fs)
 	campaign := addBatchFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -46,7 +52,8 @@ func runBench(ctx context.Context, args []string) error {
 		}
 		defer stop()
 	}
-	res, err := bench.Run(ctx, bench.Options{N: *n, Concurrency: *c, DatabaseURL: dsn, Progress: os.Stderr})
+	res, err := bench.Run(ctx, bench.Options{N: *n, Concurrency: *c, DatabaseURL: dsn, Progress: os.Stderr,
+		Temporal: *shape, TemporalShards: *shards, TemporalAddress: *address, TemporalNamespace: *namespace, Events: *events})
 	if err != nil {
 		return err
 	}
@@ -67,10 +74,12 @@ func runBench(ctx context.Context, args []string) error {
 func printBench(r bench.Result) {
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	rows := [][2]string{
+		{"Temporal", r.Temporal},
 		{"payouts / concurrency / CPUs", fmt.Sprintf("%d / %d / %d", r.Payouts, r.Concurrency, r.CPUs)},
 		{"engine ceiling", fmt.Sprintf("%.1f workflows/s", r.CeilingPerSec)},
 		{"product", fmt.Sprintf("%.1f payouts/s", r.PayoutsPerSec)},
 		{"ratio product/ceiling", fmt.Sprintf("%.2f", r.Ratio)},
+		{"outbound events receiver", eventsRow(r)},
 		{"POST -> 202 p50/p95/p99", fmt.Sprintf("%.1f / %.1f / %.1f ms", r.AcceptP50Ms, r.AcceptP95Ms, r.AcceptP99Ms)},
 		{"request -> final p50/p95/p99", fmt.Sprintf("%.1f / %.1f / %.1f ms", r.P50Ms, r.P95Ms, r.P99Ms)},
 		{"history events per payout (ceiling)", fmt.Sprintf("%.1f (%.1f)", r.HistoryEventsPerPayout, r.CeilingHistoryEvents)},
@@ -83,6 +92,10 @@ func printBench(r bench.Result) {
 		{"payouts not paid", fmt.Sprintf("%d", r.NotPaid)},
 		{"CPU ms per workflow, ceiling", cpuRow(r.CeilingCPU)},
 		{"CPU ms per payout, product", cpuRow(r.ProductCPU)},
+	}
+	if r.ProductCPU.TemporalTransactions > 0 {
+		rows = append(rows, [2]string{"transactions in Temporal's databases per payout (ceiling)",
+			fmt.Sprintf("%.1f (%.1f)", r.ProductCPU.TemporalTransactions, r.CeilingCPU.TemporalTransactions)})
 	}
 	for _, path := range slices.Sorted(maps.Keys(r.HeleketCallsByEndpoint)) {
 		rows = append(rows, [2]string{"  Heleket " + path, fmt.Sprintf("%.2f per payout", r.HeleketCallsByEndpoint[path])})
@@ -110,5 +123,19 @@ func startCPUProfile(path string) (func(), error) {
 }
 
 func cpuRow(c bench.CPUCost) string {
-	return fmt.Sprintf("%.1f (dev server %.1f, Postgres %.1f, this process %.1f)", c.TotalMs, c.DevServerMs, c.PostgresMs, c.BenchMs)
+	pg := fmt.Sprintf("%.1f", c.PostgresMs)
+	if c.TemporalPostgresMs > 0 {
+		pg += fmt.Sprintf(" of which Temporal's databases %.1f", c.TemporalPostgresMs)
+	}
+	return fmt.Sprintf("%.1f (dev server %.1f, Postgres %s, this process %.1f)", c.TotalMs, c.DevServerMs, pg, c.BenchMs)
+}
+
+func eventsRow(r bench.Result) string {
+	switch r.Events {
+	case bench.EventsOff:
+		return "none subscribed"
+	case bench.EventsHang:
+		return "subscribed to every event, never answers"
+	}
+	return fmt.Sprintf("subscribed to every event, %d received by the time the payouts were final", r.EventsReceived)
 }

@@ -58,12 +58,17 @@ func runDev(ctx context.Context, _ []string) error {
 }
 
 func runDevServices(ctx context.Context, cfg config.Config, log *slog.Logger, uiURL string) error {
-	st, tc, closeAll, err := openServices(ctx, cfg, log)
+	tr, stopTracing, err := startTracing(ctx, cfg, log, "dev")
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
+	st, tc, closeAll, err := openServices(ctx, cfg, log, tr)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
-	w, err := newWorker(cfg, st, tc, log)
+	w, err := newWorker(cfg, st, tc, log, tr)
 	if err != nil {
 		return err
 	}
@@ -80,7 +85,7 @@ func runDevServices(ctx context.Context, cfg config.Config, log *slog.Logger, ui
 		return err
 	}
 	adoptCampaigns(ctx, cfg, st, tc, log)
-	h, err := newAPI(cfg, st, tc, log)
+	h, err := newAPI(cfg, st, tc, log, tr)
 	if err != nil {
 		return err
 	}
@@ -101,11 +106,15 @@ func startDevTemporal(ctx context.Context, cfg config.Config, stateDir string) (
 	if err != nil {
 		return nil, fmt.Errorf("open dev server log: %w", err)
 	}
+	pg, err := devPostgres(cfg)
+	if err != nil {
+		return nil, err
+	}
 	fmt.Fprintln(os.Stderr, "starting the Temporal dev server…")
 	startCtx, cancel := context.WithTimeout(ctx, 15*time.Minute)
 	defer cancel()
 	srv, err := devtemporal.Start(startCtx, devtemporal.Options{
-		IP: host, Port: port, UIPort: uiPort, DBFile: filepath.Join(stateDir, "temporal.db"),
+		IP: host, Port: port, UIPort: uiPort, DBFile: filepath.Join(stateDir, "temporal.db"), Postgres: pg,
 		Namespaces: []string{cfg.TemporalNamespace}, Stdout: logFile, Stderr: logFile,
 		CodecEndpoint: devCodecEndpoint(cfg), BuildProgress: os.Stderr,
 	})
@@ -113,6 +122,17 @@ func startDevTemporal(ctx context.Context, cfg config.Config, stateDir string) (
 		return nil, fmt.Errorf("start Temporal dev server: %w", err)
 	}
 	return srv, nil
+}
+
+// devPostgres is the dev server's postgres mode when
+// PAYOUTS_TEMPORAL_PERSISTENCE=postgres: Temporal's databases sit next to
+// the product's, named after it, and are kept between runs.
+func devPostgres(cfg config.Config) (*devtemporal.Postgres, error) {
+	db, err := devtemporal.TemporalDatabase(cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	return devtemporal.PostgresFromEnv(cfg.DatabaseURL, db)
 }
 
 // startDevSandbox runs the sandbox when no real Heleket key is configured,

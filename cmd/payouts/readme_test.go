@@ -227,6 +227,8 @@ type payoutView struct {
 	Status     string  `json:"status"`
 	TxID       *string `json:"txid"`
 	Commission *string `json:"commission"`
+	RetryOf    *string `json:"retry_of"`
+	RetriedAs  *string `json:"retried_as"`
 }
 
 var finalStatuses = map[string]bool{"paid": true, "failed": true, "cancelled": true, "rejected": true, "expired": true}
@@ -250,8 +252,9 @@ func (s *devStack) checkPayouts(t *testing.T) {
 	origins := map[string]int{}
 	for _, p := range list.Items {
 		origins[p.Origin]++
-		if p.ClientID == "44" {
+		if p.ClientID == "44" && p.RetryOf == nil {
 			assert.Equal(t, "failed", p.Status, "the sandbox example forces client 44's payout to fail")
+			assert.NotNil(t, p.RetriedAs, "and the retry example retries it")
 			continue
 		}
 		assert.Equal(t, "paid", p.Status, "payout %s of client %s", p.ID, p.ClientID)

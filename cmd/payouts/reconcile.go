@@ -18,6 +18,7 @@ import (
 	"github.com/heleket-payouts/payouts/reconcile"
 	"github.com/heleket-payouts/payouts/starter"
 	"github.com/heleket-payouts/payouts/store"
+	"github.com/heleket-payouts/payouts/tracing"
 	"github.com/heleket-payouts/payouts/usecase"
 	"github.com/heleket-payouts/payouts/workflows"
 )
@@ -75,7 +76,7 @@ func runReconcile(ctx context.Context, _ []string) error {
 		return err
 	}
 	log := newLogger(cfg)
-	st, tc, closeAll, err := openServices(ctx, cfg, log)
+	st, tc, closeAll, err := openServices(ctx, cfg, log, tracing.Off())
 	if err != nil {
 		return err
 	}

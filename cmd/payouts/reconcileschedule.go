@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"os"
+
+	"github.com/heleket-payouts/payouts/tracing"
 )
 
 // runReconcileSchedule creates or updates the reconciliation schedule and
@@ -13,7 +15,7 @@ func runReconcileSchedule(ctx context.Context, _ []string) error {
 		return err
 	}
 	log := newLogger(cfg)
-	tc, err := dialTemporal(ctx, cfg, log)
+	tc, err := dialTemporal(ctx, cfg, log, tracing.Off())
 	if err != nil {
 		return err
 	}

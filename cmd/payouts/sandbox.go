@@ -12,6 +12,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 	"github.com/shopspring/decimal"
 
+	"github.com/heleket-payouts/payouts/config"
 	"github.com/heleket-payouts/payouts/heleket/sandbox"
 )
 
@@ -21,7 +22,7 @@ import (
 type sandboxSettings struct {
 	Addr         string        `envconfig:"SANDBOX_ADDR" default:"127.0.0.1:8090"`
 	MerchantID   string        `envconfig:"HELEKET_MERCHANT_ID"`
-	APIKey       string        `envconfig:"HELEKET_API_KEY"` // the payout key the sandbox expects
+	APIKey       string        `envconfig:"HELEKET_API_KEY" secret:"file"` // the payout key the sandbox expects
 	SettleAfter  time.Duration `envconfig:"SANDBOX_SETTLE_AFTER" default:"3s"`
 	CheckAfter   time.Duration `envconfig:"SANDBOX_CHECK_AFTER"`
 	Balances     string        `envconfig:"SANDBOX_BALANCES"` // USDT=1000000,BTC=10
@@ -82,6 +83,9 @@ func keySource() string {
 	if os.Getenv("HELEKET_API_KEY") != "" {
 		return "$HELEKET_API_KEY"
 	}
+	if os.Getenv("HELEKET_API_KEY_FILE") != "" {
+		return "$HELEKET_API_KEY_FILE"
+	}
 	return "the dev key (sandbox.DevAPIKey in heleket/sandbox/sandbox.go)"
 }
 
@@ -90,6 +94,9 @@ func loadSandboxSettings(args []string) (sandboxSettings, error) {
 	set := sandboxSettings{MerchantID: sandbox.DevMerchantID, APIKey: sandbox.DevAPIKey}
 	if err := envconfig.Process("", &set); err != nil {
 		return set, fmt.Errorf("sandbox settings: %w", err)
+	}
+	if err := config.ReadSecretFiles(&set); err != nil {
+		return set, err
 	}
 	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
 	fs.StringVar(&set.Addr, "addr", set.Addr, "listen address (SANDBOX_ADDR)")

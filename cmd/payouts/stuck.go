@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heleket-payouts/payouts/stuck"
+	"github.com/heleket-payouts/payouts/tracing"
 )
 
 // runStuck lists payouts whose workflow is still running in a non-final
@@ -28,7 +29,7 @@ func runStuck(ctx context.Context, args []string) error {
 	if *olderThan < 0 {
 		return errors.New("-older-than must not be negative")
 	}
-	tc, err := dialTemporal(ctx, cfg, newLogger(cfg))
+	tc, err := dialTemporal(ctx, cfg, newLogger(cfg), tracing.Off())
 	if err != nil {
 		return err
 	}

@@ -13,12 +13,17 @@ func runWorker(ctx context.Context, _ []string) error {
 		return err
 	}
 	log := newLogger(cfg)
-	st, tc, closeAll, err := openServices(ctx, cfg, log)
+	tr, stopTracing, err := startTracing(ctx, cfg, log, "worker")
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
+	st, tc, closeAll, err := openServices(ctx, cfg, log, tr)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
-	w, err := newWorker(cfg, st, tc, log)
+	w, err := newWorker(cfg, st, tc, log, tr)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 #!/bin/sh
 # One-shot: create the namespace and register the payout search attributes
-# (the dev server does the same in devserver/searchattrs.go). Idempotent.
+# (the dev server does the same in devserver/searchattrs.go), then wait until
+# visibility queries accept them. Idempotent.
 set -eu
 ns="${TEMPORAL_NAMESPACE:-default}"
 addr="${TEMPORAL_ADDRESS:-temporal:7233}"
@@ -26,4 +27,10 @@ for attr in PayoutStatus:Keyword PayoutClientID:Keyword PayoutAsset:Keyword Payo
 	retry sh -c "temporal operator search-attribute list --address '$addr' --namespace '$ns' | grep -qw '$name' ||
 		temporal operator search-attribute create --address '$addr' --namespace '$ns' --name '$name' --type '$type'"
 done
-echo "namespace $ns ready with the payout search attributes"
+# Registered is not yet usable: each frontend learns the attributes on its
+# next cache refresh, and until then a list query naming them fails, as
+# would the api's first search and a workflow upserting them. Poll a query
+# over every attribute (bounded: retry gives up after 2 minutes).
+probe='PayoutStatus = "probe" AND PayoutClientID = "probe" AND PayoutAsset = "probe" AND PayoutNetwork = "probe" AND PayoutOrigin = "probe" AND PayoutNeedsAttention = false'
+retry temporal workflow list --address "$addr" --namespace "$ns" --query "$probe" --limit 1
+echo "namespace $ns ready with the payout search attributes, usable in queries"

@@ -34,7 +34,7 @@ func TestDiscrepanciesCSVHasTheRunsDiscrepancies(t *testing.T) {
 	recs, err := csv.NewReader(resp.Body).ReadAll()
 	require.NoError(t, err)
 	assert.Equal(t, []string{"id", "run_id", "order_id", "payout_id", "kind", "reason", "ours", "theirs",
-		"detected_at", "alerted_at", "resolved_at", "resolution"}, recs[0])
+		"detected_at", "alerted_at", "resolved_at", "resolution", "resolved_by", "note"}, recs[0])
 	require.Len(t, recs, len(run.Discrepancies)+1)
 	for i, d := range run.Discrepancies {
 		r := recs[i+1]

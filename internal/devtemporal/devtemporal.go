@@ -2,7 +2,8 @@
 // (the separate Go module in <repo>/devserver) as a child process, for
 // integration tests, `payouts dev` and benchmarks.
 //
-// The dev server is a single-process Temporal server on SQLite with the
+// The dev server is a single-process Temporal server on SQLite (or, with
+// Options.Postgres, on PostgreSQL with several history shards) with the
 // payouts custom search attributes (PayoutStatus, PayoutClientID,
 // PayoutAsset, PayoutNetwork, PayoutOrigin: Keyword; PayoutNeedsAttention:
 // Bool) registered in every namespace.
@@ -33,7 +34,8 @@ const (
 	// binary; when set, Binary returns it and never builds.
 	EnvBinary = "PAYOUTS_DEVSERVER_BIN"
 
-	// ReadyTimeout bounds how long Start waits for the ready line.
+	// ReadyTimeout bounds how long Start waits for the ready line (twice
+	// that in postgres mode).
 	ReadyTimeout = 60 * time.Second
 
 	// stopGrace is how long Stop waits after SIGTERM before SIGKILL.
@@ -193,6 +195,9 @@ type Options struct {
 	UIPort int
 	// DBFile is the SQLite file; "" means in-memory.
 	DBFile string
+	// Postgres, when set, puts Temporal on PostgreSQL instead of SQLite
+	// (DBFile is then unused); see PostgresFromEnv.
+	Postgres *Postgres
 	// CodecEndpoint is a remote codec server the Web UI uses to decode payloads.
 	CodecEndpoint string
 	// Namespaces to register; nil means just "default".
@@ -308,6 +313,17 @@ func start(ctx context.Context, bin string, opts Options) (*Server, error) {
 		"-ui-port", strconv.Itoa(uiPort),
 		"-db-filename", opts.DBFile,
 	}
+	var env []string
+	readyTimeout := ReadyTimeout
+	if opts.Postgres != nil {
+		pgArgs, pgEnv, err := opts.Postgres.args()
+		if err != nil {
+			return nil, err
+		}
+		args, env = append(args, pgArgs...), pgEnv
+		// Schema setup and namespace registration come first.
+		readyTimeout *= 2
+	}
 	if opts.CodecEndpoint != "" {
 		args = append(args, "-ui-codec-endpoint", opts.CodecEndpoint)
 	}
@@ -324,6 +340,9 @@ func start(ctx context.Context, bin string, opts Options) (*Server, error) {
 	}
 	ready := &readyWriter{forward: opts.Stdout, ready: make(chan string, 1)}
 	cmd := exec.Command(bin, args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdout = ready
 	cmd.Stderr = s.stderr
 	cmd.SysProcAttr = sysProcAttr()
@@ -339,7 +358,7 @@ func start(ctx context.Context, bin string, opts Options) (*Server, error) {
 		close(s.done)
 	}()
 
-	timer := time.NewTimer(ReadyTimeout)
+	timer := time.NewTimer(readyTimeout)
 	defer timer.Stop()
 	fail := func(format string, a ...any) (*Server, error) {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
@@ -365,7 +384,7 @@ func start(ctx context.Context, bin string, opts Options) (*Server, error) {
 		}
 		return nil, err
 	case <-timer.C:
-		return fail("dev server not ready after %s", ReadyTimeout)
+		return fail("dev server not ready after %s", readyTimeout)
 	case <-ctx.Done():
 		return fail("waiting for dev server: %v", ctx.Err())
 	}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"testing"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
@@ -14,6 +15,7 @@ import (
 	"github.com/heleket-payouts/payouts/httpapi"
 	"github.com/heleket-payouts/payouts/logging"
 	"github.com/heleket-payouts/payouts/metrics"
+	"github.com/heleket-payouts/payouts/tracing/temporaltrace"
 )
 
 const (
@@ -53,9 +55,13 @@ func (o Options) logger() *slog.Logger {
 		Secrets: []string{APIKey, AdminToken, SecondAdminToken, CodecToken}})
 }
 
-// clientOptions mirror production's: SDK metrics, and the codec when on.
-func clientOptions(o Options, log *slog.Logger) client.Options {
-	opts := client.Options{HostPort: temporalAddr, Logger: tlog.NewStructuredLogger(log), MetricsHandler: metrics.TemporalHandler()}
+// clientOptions mirror production's: SDK metrics, the codec and tracing
+// when on.
+func clientOptions(t *testing.T, o Options, log *slog.Logger) client.Options {
+	interceptors, err := temporaltrace.Interceptors(o.Tracing)
+	require.NoError(t, err)
+	opts := client.Options{HostPort: o.TemporalAddress, Logger: tlog.NewStructuredLogger(log), MetricsHandler: metrics.TemporalHandler(),
+		Interceptors: interceptors}
 	if o.Codec != nil {
 		opts.DataConverter = o.Codec.DataConverter()
 		opts.FailureConverter = o.Codec.FailureConverter()
@@ -77,7 +83,7 @@ func withOps(o Options, api http.Handler) http.Handler {
 // Temporal server stores them.
 func (e *Env) RawTemporal() client.Client {
 	e.T.Helper()
-	c, err := client.Dial(client.Options{HostPort: temporalAddr, Logger: tlog.NewStructuredLogger(quietLogger())})
+	c, err := client.Dial(client.Options{HostPort: e.temporalAddr, Logger: tlog.NewStructuredLogger(quietLogger())})
 	require.NoError(e.T, err)
 	e.T.Cleanup(c.Close)
 	return c

@@ -35,9 +35,11 @@ import (
 	"github.com/heleket-payouts/payouts/internal/devtemporal"
 	"github.com/heleket-payouts/payouts/internal/testdb"
 	"github.com/heleket-payouts/payouts/metrics"
+	"github.com/heleket-payouts/payouts/outbound/dispatch"
 	"github.com/heleket-payouts/payouts/payoutworker"
 	"github.com/heleket-payouts/payouts/starter"
 	"github.com/heleket-payouts/payouts/store"
+	"github.com/heleket-payouts/payouts/tracing"
 	"github.com/heleket-payouts/payouts/usecase"
 	"github.com/heleket-payouts/payouts/workflows"
 )
@@ -68,11 +70,20 @@ func UIURL() string { return uiURL }
 var uiURL string
 
 func run(m *testing.M, opts devtemporal.Options) {
+	// In postgres mode the test binary's Temporal databases have a name of
+	// their own, so test binaries running in parallel never share them.
+	pg, err := devtemporal.PostgresFromEnv(testdb.BaseDSN(), devtemporal.ThrowawayDatabase("payouts_test"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	opts.Postgres = pg
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	srv, err := devtemporal.Start(ctx, opts)
 	cancel()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "integration tests need the Temporal dev server, built from ./devserver: %v\n", err)
+		dropTemporalDatabases(pg)
 		os.Exit(1)
 	}
 	temporalAddr, uiURL = srv.HostPort(), srv.UIURL()
@@ -80,7 +91,17 @@ func run(m *testing.M, opts devtemporal.Options) {
 	if err := srv.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	}
+	dropTemporalDatabases(pg)
 	os.Exit(code)
+}
+
+func dropTemporalDatabases(pg *devtemporal.Postgres) {
+	if pg == nil {
+		return
+	}
+	if err := pg.Drop(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
 }
 
 // Options tune one environment.
@@ -106,24 +127,44 @@ type Options struct {
 	// WebhookGuard sets the webhook route's allow-list and rate limit
 	// (none by default).
 	WebhookGuard httpapi.WebhookGuard
+	// TemporalAddress is a Temporal frontend of the test's own, instead of
+	// the test binary's dev server (testenv.Main then need not run).
+	TemporalAddress string
 	// AdminTokens are credentials besides AdminName's and SecondAdmin's
 	// (which have every role): tokens with given roles or an expiry, e.g.
 	// from config.ParseAdminTokens or an admin tokens file.
 	AdminTokens []access.Credential
+	// Events tunes the outbound events' worker (fast defaults for tests).
+	Events EventSettings
+	// Tracing traces the API, the Temporal client and worker, and the
+	// Heleket client, as production does with OTEL_EXPORTER_OTLP_ENDPOINT
+	// set: tests give it an in-memory exporter (tracing.New).
+	Tracing *tracing.Tracing
+	// WrapHeleket wraps the Heleket client's transport (inside the
+	// tracing, outside the metrics), for tests that look at what is sent.
+	WrapHeleket func(http.RoundTripper) http.RoundTripper
+}
+
+// EventSettings are the outbound events' knobs (EVENT_* in production).
+type EventSettings struct {
+	DispatchEvery, RetryInitial, RetryMax, Timeout, Window time.Duration
+	// MaxPerRun makes stream workflows continue as new sooner.
+	MaxPerRun int
 }
 
 // Env is one running product.
 type Env struct {
-	log       *slog.Logger
-	T         *testing.T
-	DSN       string
-	Store     *store.Store
-	Temporal  client.Client
-	Sandbox   *sandbox.Sandbox
-	Heleket   *heleket.Client
-	API       *httptest.Server
-	TaskQueue string
-	Starter   *starter.Starter
+	log          *slog.Logger
+	temporalAddr string
+	T            *testing.T
+	DSN          string
+	Store        *store.Store
+	Temporal     client.Client
+	Sandbox      *sandbox.Sandbox
+	Heleket      *heleket.Client
+	API          *httptest.Server
+	TaskQueue    string
+	Starter      *starter.Starter
 	// Service is the application layer, built with usecase.New as the
 	// binary builds it.
 	Service *usecase.Service
@@ -138,6 +179,10 @@ type Env struct {
 	// schedule and manual workflow IDs.
 	Rec            *activities.Reconciler
 	Reconciliation *starter.Reconciliation
+	// Events is the outbound events' worker and dispatcher, started with
+	// Worker.
+	Events *payoutworker.Events
+	opts   Options
 }
 
 // envs numbers the environments of this process.
@@ -146,8 +191,11 @@ var envs atomic.Int64
 // New builds an environment whose parts are all stopped at test cleanup.
 func New(t *testing.T, opts Options) *Env {
 	t.Helper()
-	require.NotEmpty(t, temporalAddr, "testenv.Main must run from TestMain")
-	e := &Env{T: t, DSN: testdb.New(t), HTTP: checkedClient(t)}
+	if opts.TemporalAddress == "" {
+		require.NotEmpty(t, temporalAddr, "testenv.Main must run from TestMain")
+		opts.TemporalAddress = temporalAddr
+	}
+	e := &Env{T: t, DSN: testdb.New(t), HTTP: checkedClient(t), temporalAddr: opts.TemporalAddress, opts: opts}
 	var err error
 	e.Store, err = store.Open(context.Background(), e.DSN)
 	require.NoError(t, err)
@@ -155,7 +203,7 @@ func New(t *testing.T, opts Options) *Env {
 
 	e.startSandbox(opts)
 	e.log = opts.logger()
-	e.Temporal, err = client.Dial(clientOptions(opts, e.log))
+	e.Temporal, err = client.Dial(clientOptions(e.T, opts, e.log))
 	require.NoError(t, err)
 	t.Cleanup(e.Temporal.Close)
 
@@ -181,7 +229,7 @@ func New(t *testing.T, opts Options) *Env {
 	e.API = httptest.NewUnstartedServer(withOps(opts, httpapi.New(httpapi.Deps{
 		Service: e.Service, Store: e.Store, AdminTokens: tokens,
 		HeleketAPIKey: APIKey,
-		WebhookGuard:  opts.WebhookGuard, Logger: e.log, Console: con,
+		WebhookGuard:  opts.WebhookGuard, Logger: e.log, Tracing: opts.Tracing, Console: con,
 	})))
 	e.API.Listener.Close()
 	e.API.Listener = listener
@@ -202,9 +250,13 @@ func (e *Env) startSandbox(opts Options) {
 		WebhookRetry: 100 * time.Millisecond})
 	require.NoError(e.T, e.Sandbox.Start("127.0.0.1:0"))
 	e.T.Cleanup(func() { _ = e.Sandbox.Close() })
+	hc := metrics.HeleketHTTPClient()
+	if opts.WrapHeleket != nil {
+		hc.Transport = opts.WrapHeleket(hc.Transport)
+	}
 	var err error
 	e.Heleket, err = heleket.New(heleket.Config{BaseURL: e.Sandbox.URL(), MerchantID: MerchantID, APIKey: APIKey,
-		HTTPClient: metrics.HeleketHTTPClient()})
+		HTTPClient: opts.Tracing.HTTPClient(hc)})
 	require.NoError(e.T, err)
 }
 
@@ -233,6 +285,29 @@ func (e *Env) StartWorker() {
 	payoutworker.RegisterReconciliation(e.Worker, e.Rec)
 	require.NoError(e.T, e.Worker.Start())
 	e.T.Cleanup(e.Worker.Stop)
+	e.StartEventsWorker()
+}
+
+// StartEventsWorker starts the outbound events' worker and dispatcher
+// (StartWorker does) with the environment's settings.
+func (e *Env) StartEventsWorker() { e.StartEventsWorkerWith(e.opts.Events) }
+
+// StartEventsWorkerWith starts an events worker and dispatcher with other
+// settings, as a replacement for a stopped e.Events.
+func (e *Env) StartEventsWorkerWith(s EventSettings) {
+	or := func(d, def time.Duration) time.Duration {
+		if d > 0 {
+			return d
+		}
+		return def
+	}
+	acts := &activities.Events{Store: e.Store, HTTP: activities.NewEventClient(or(s.Timeout, 2*time.Second)), Window: s.Window}
+	ev := payoutworker.NewEvents(e.Temporal, e.TaskQueue, acts, dispatch.Dispatcher{Store: e.Store,
+		Every: or(s.DispatchEvery, 100*time.Millisecond), RetryInitial: or(s.RetryInitial, 100*time.Millisecond),
+		RetryMax: or(s.RetryMax, 500*time.Millisecond), MaxPerRun: s.MaxPerRun, Logger: e.log}, 5)
+	require.NoError(e.T, ev.Start())
+	e.Events = ev
+	e.T.Cleanup(ev.Stop)
 }
 
 // StartCampaignWorker starts a worker that runs campaigns (the Batch
