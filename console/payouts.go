@@ -20,6 +20,7 @@ func (c *console) payoutRoutes(r chi.Router) {
 	r.Post("/payouts/{id}/approve", c.decide(usecase.DecideApprove))
 	r.Post("/payouts/{id}/reject", c.decide(usecase.DecideReject))
 	r.Post("/payouts/{id}/cancel", c.decide(usecase.DecideCancel))
+	r.Post("/payouts/{id}/retry", c.retry)
 	r.Get("/approvals", c.approvals)
 }
 
@@ -30,7 +31,14 @@ type payoutData struct {
 	Note        string
 	NoteErr     string
 	Live        string // where console.js reads the live part from
+	// RetryKey is the idempotency key the retry button sends: pressing
+	// it twice makes one retry.
+	RetryKey string
 }
+
+// CanRetry says whether the payout may be retried as a new payout (the
+// use case decides; this hides the button otherwise).
+func (d payoutData) CanRetry() bool { return d.Payout.Status.Retryable() && d.Payout.RetriedAs == "" }
 
 // waitsFor says what a payout in flight waits for, when it is not held
 // (a held one says so itself, in waiting_for).
@@ -77,6 +85,9 @@ func (c *console) showPayout(w http.ResponseWriter, r *http.Request, status int,
 	}
 	d, _ := pg.Data.(payoutData)
 	d.Payout, d.Events, d.WorkflowURL = p, events, c.workflowURL(id)
+	if d.RetryKey == "" {
+		d.RetryKey = "console-retry-" + randomToken()
+	}
 	d.Live = "/console/payouts/" + url.PathEscape(id) + "?part=live"
 	pg.Title, pg.Nav, pg.Data, pg.Refresh = "Payout "+id, "payouts", d, !p.Status.Final()
 	if r.URL.Query().Get("part") == "live" {
@@ -113,6 +124,26 @@ func (c *console) decide(decision string) http.HandlerFunc {
 		}
 		http.Redirect(w, r, "/console/"+back, http.StatusSeeOther)
 	}
+}
+
+// retry retries a failed, rejected or expired payout through the use
+// case (the gate and its controls again) and shows the new payout.
+func (c *console) retry(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "id")
+	created, err := c.Service.RetryPayout(r.Context(), id, r.PostFormValue("idempotency_key"), sessionOf(r.Context()).Actor)
+	if err != nil {
+		status, msg, fields := explain(err)
+		if status >= 500 && status != http.StatusServiceUnavailable {
+			c.fail(w, r, "retry the payout", err)
+			return
+		}
+		for f, problems := range fields {
+			msg += "; " + f + ": " + strings.Join(problems, ", ")
+		}
+		c.showPayout(w, r, status, id, page{Error: msg})
+		return
+	}
+	http.Redirect(w, r, "/console/payouts/"+url.PathEscape(created.Payout.ID), http.StatusSeeOther)
 }
 
 type listData struct {
