@@ -3,6 +3,7 @@ package console
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -25,6 +26,7 @@ func (c *console) campaignRoutes(r chi.Router) {
 	r.Get("/campaigns", c.campaignList)
 	r.Post("/campaigns", c.uploadCampaign)
 	r.Get("/campaigns/{id}", c.campaignPage)
+	r.Post("/campaigns/{id}/retry-failed", c.retryFailed)
 	for _, d := range []string{usecase.BatchPause, usecase.BatchResume, usecase.BatchCancel, usecase.BatchApprove, usecase.BatchReject} {
 		r.Post("/campaigns/{id}/"+d, c.decideCampaign(d))
 	}
@@ -150,6 +152,11 @@ type campaignData struct {
 	Payouts  []payout.Payout
 	Live     string
 	Done     bool
+	// Failed counts the rows a retry-failed would look at; RetryKey is
+	// the idempotency key its button sends.
+	Failed   int
+	RetryKey string
+	Retried  *usecase.BatchRetried
 }
 
 type statusCount struct {
@@ -192,6 +199,13 @@ func (c *console) showCampaign(w http.ResponseWriter, r *http.Request, status in
 		if g.Status.Final() {
 			d.Final += g.Count
 		}
+		if g.Status.Retryable() {
+			d.Failed += g.Count
+		}
+	}
+	d.RetryKey = "console-retry-" + randomToken()
+	if done, ok := pg.Data.(*usecase.BatchRetried); ok {
+		d.Retried = done
 	}
 	for _, s := range payout.Statuses {
 		if counts[s] > 0 {
@@ -209,6 +223,24 @@ func (c *console) showCampaign(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	c.render(w, r, status, "campaign", pg)
+}
+
+// retryFailed retries the campaign's failed, rejected and expired rows
+// not retried yet, each through the gate as its own payout.
+func (c *console) retryFailed(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "id")
+	done, err := c.Service.RetryFailedBatchRows(r.Context(), id, r.PostFormValue("idempotency_key"), sessionOf(r.Context()).Actor)
+	if err != nil {
+		status, msg, _ := explain(err)
+		if status >= 500 && status != http.StatusServiceUnavailable {
+			c.fail(w, r, "retry the campaign's failed payouts", err)
+			return
+		}
+		c.showCampaign(w, r, status, id, page{Error: msg})
+		return
+	}
+	c.showCampaign(w, r, http.StatusOK, id, page{Notice: fmt.Sprintf("Retried %d rows (%d already retried by this button, %d left alone, %d refused).",
+		done.Retried, done.Replayed, done.Skipped, len(done.Refused)), Data: &done})
 }
 
 func (c *console) decideCampaign(decision string) http.HandlerFunc {
