@@ -91,6 +91,7 @@ func New(d Deps) (http.Handler, error) {
 		r.Get("/dashboard", c.dashboard)
 		c.scheduleRoutes(r)
 		c.reconcileRoutes(r)
+		c.eventRoutes(r)
 	})
 	return r, nil
 }
