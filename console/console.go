@@ -92,6 +92,7 @@ func New(d Deps) (http.Handler, error) {
 		c.scheduleRoutes(r)
 		c.reconcileRoutes(r)
 		c.eventRoutes(r)
+		c.discrepancyRoutes(r)
 	})
 	return r, nil
 }

@@ -16,7 +16,7 @@ import (
 
 // pageNames are the templates under templates/, each rendered inside
 // layout.html.
-var pageNames = []string{"signin", "error", "client", "payout", "payouts", "approvals", "campaigns", "campaign", "dashboard", "schedules", "reconciliation", "run", "events", "event"}
+var pageNames = []string{"signin", "error", "client", "payout", "payouts", "approvals", "campaigns", "campaign", "dashboard", "schedules", "reconciliation", "run", "events", "event", "discrepancies"}
 
 // page is what every template gets.
 type page struct {

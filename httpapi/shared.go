@@ -30,3 +30,12 @@ func SourceAddr(r *http.Request, trustedProxies []netip.Prefix) netip.Addr {
 	src, _ := WebhookGuard{TrustedProxies: trustedProxies}.source(r)
 	return src
 }
+
+// ParseDiscrepancyQuery reads GET /discrepancies's filters, cursor and
+// limit, with the field errors of the API's 422.
+func ParseDiscrepancyQuery(r *http.Request) (store.DiscrepancyFilter, int64, int, payout.FieldErrors) {
+	return parseDiscrepancyQuery(r)
+}
+
+// EncodeIDCursor is the next_cursor of a discrepancy page ending at id.
+func EncodeIDCursor(id int64) string { return encodeIDCursor(id) }

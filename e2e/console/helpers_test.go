@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -131,4 +133,12 @@ func payoutCount(t *testing.T, e *testenv.Env) int {
 	var n int
 	require.NoError(t, e.Store.Pool().QueryRow(context.Background(), "SELECT count(*) FROM payouts").Scan(&n))
 	return n
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// removeRequired lets a test send what a browser's own check would stop,
+// to see the server's refusal.
+func removeRequired(selector string) chromedp.Action {
+	return chromedp.Evaluate(fmt.Sprintf(`document.querySelector(%q).removeAttribute("required")`, selector), nil)
 }
