@@ -94,6 +94,10 @@ func (c *console) redeliver(w http.ResponseWriter, r *http.Request) {
 			c.fail(w, r, "redeliver the event", err)
 			return
 		}
+		if _, err := c.Service.Event(r.Context(), id); err != nil {
+			c.refuse(w, r, status, msg) // no event page to show the refusal on
+			return
+		}
 		c.showEvent(w, r, status, id, page{Error: msg})
 		return
 	}
