@@ -55,7 +55,8 @@ func (s *Service) QuotePayout(ctx context.Context, req payout.Request, actor acc
 		return Quote{}, err
 	}
 	if s.fees == nil {
-		return Quote{}, errors.New("usecase: no fee calculator configured")
+		return Quote{}, &UpstreamError{Message: "this server has no Heleket connection configured; no quote",
+			Err: errors.New("no fee calculator")}
 	}
 	if req.IdempotencyKey == "" {
 		req.IdempotencyKey = quoteKey

@@ -128,12 +128,15 @@ func newService(cfg config.Config, st *store.Store, tc client.Client, log *slog.
 		Policy:         policy,
 		ReconcileEvery: cfg.ReconcileEvery, ReconcileLeaseTTL: activities.DefaultLeaseTTL, Logger: log,
 		BatchPageSize: cfg.BatchPageSize, AllowHTTPEventEndpoints: cfg.EventEndpointsAllowHTTP}
-	// The API's fee quotes call Heleket's calc; the worker's client is its own.
-	if d.Fees, err = heleket.New(heleket.Config{
-		BaseURL: cfg.HeleketProjectURL, MerchantID: cfg.HeleketMerchantID, APIKey: cfg.HeleketAPIKey,
-		HTTPClient: metrics.HeleketHTTPClient(),
-	}); err != nil {
-		return nil, fmt.Errorf("heleket client: %w", err)
+	// The API's fee quotes call Heleket's calc (the worker's client is its
+	// own); without a Heleket URL the API still serves, and quotes say why not.
+	if cfg.HeleketProjectURL != "" {
+		if d.Fees, err = heleket.New(heleket.Config{
+			BaseURL: cfg.HeleketProjectURL, MerchantID: cfg.HeleketMerchantID, APIKey: cfg.HeleketAPIKey,
+			HTTPClient: metrics.HeleketHTTPClient(),
+		}); err != nil {
+			return nil, fmt.Errorf("heleket client: %w", err)
+		}
 	}
 	c, err := cfg.Codec()
 	if err != nil {
