@@ -2,7 +2,6 @@ package console
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -10,8 +9,8 @@ import (
 	"time"
 
 	"github.com/heleket-payouts/payouts/access"
+	"github.com/heleket-payouts/payouts/httpapi"
 	"github.com/heleket-payouts/payouts/payout"
-	"github.com/heleket-payouts/payouts/usecase"
 )
 
 // pageNames are the templates under templates/, each rendered inside
@@ -105,34 +104,10 @@ func (c *console) fail(w http.ResponseWriter, r *http.Request, what string, err 
 }
 
 // explain maps a use case's error to its HTTP status, message and field
-// errors, as httpapi does.
+// errors: httpapi.Explain, so the console refuses as the API does.
 func explain(err error) (int, string, payout.FieldErrors) {
-	var (
-		nf      *usecase.NotFoundError
-		taken   *usecase.ConflictError
-		invalid *usecase.InvalidError
-		down    *usecase.UnavailableError
-		bad     *usecase.UpstreamError
-		denied  *access.Forbidden
-		self    *access.SelfApproval
-	)
-	switch {
-	case errors.As(err, &denied):
-		return http.StatusForbidden, denied.Error(), nil
-	case errors.As(err, &self):
-		return http.StatusConflict, self.Error(), nil
-	case errors.As(err, &nf):
-		return http.StatusNotFound, nf.Error(), nil
-	case errors.As(err, &taken):
-		return http.StatusConflict, taken.Reason, nil
-	case errors.As(err, &invalid):
-		return http.StatusUnprocessableEntity, invalid.Message, invalid.Fields
-	case errors.As(err, &down):
-		return http.StatusServiceUnavailable, down.Message, nil
-	case errors.As(err, &bad):
-		return http.StatusBadGateway, bad.Message, nil
-	}
-	return http.StatusInternalServerError, "", nil
+	ref := httpapi.Explain(err)
+	return ref.Status, ref.Message, ref.Fields
 }
 
 // renderPart writes one named template of a page alone: the part

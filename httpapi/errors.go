@@ -21,9 +21,22 @@ type useCaseError struct {
 	RetriedAs string `json:"retried_as,omitempty"`
 }
 
-// fail answers err. what says what was being done, for the log and for
-// the answer to an error no use case names (a 500).
-func (s *server) fail(w http.ResponseWriter, r *http.Request, what string, err error) {
+// Refusal is a failed use case as the API answers it. Explain makes it:
+// the one place where the application layer's errors become statuses,
+// for the API and the console alike.
+type Refusal struct {
+	Status    int
+	Message   string // "" for an error no use case names (a 500)
+	Fields    payout.FieldErrors
+	Rows      map[int]payout.FieldErrors
+	NeedRole  access.Role
+	RetriedAs string
+	// Denied is the role refusal, for the log.
+	Denied *access.Forbidden
+}
+
+// Explain maps a use case's error to its answer.
+func Explain(err error) Refusal {
 	var (
 		nf      *usecase.NotFoundError
 		taken   *usecase.ConflictError
@@ -36,25 +49,37 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, what string, err e
 	switch {
 	case errors.As(err, &denied):
 		// The use case refused before reading or writing anything.
-		s.log.WarnContext(r.Context(), "admin route refused: role missing", "admin", denied.Actor,
-			"action", denied.Action, "need_role", denied.Need, "path", r.URL.Path)
-		writeJSON(w, http.StatusForbidden, useCaseError{Error: denied.Error(), NeedRole: denied.Need})
+		return Refusal{Status: http.StatusForbidden, Message: denied.Error(), NeedRole: denied.Need, Denied: denied}
 	case errors.As(err, &self):
-		writeError(w, http.StatusConflict, self.Error(), nil)
+		return Refusal{Status: http.StatusConflict, Message: self.Error()}
 	case errors.As(err, &nf):
-		writeError(w, http.StatusNotFound, nf.Error(), nil)
+		return Refusal{Status: http.StatusNotFound, Message: nf.Error()}
 	case errors.As(err, &taken):
-		writeJSON(w, http.StatusConflict, useCaseError{Error: taken.Reason, RetriedAs: taken.RetriedAs})
+		return Refusal{Status: http.StatusConflict, Message: taken.Reason, RetriedAs: taken.RetriedAs}
 	case errors.As(err, &invalid):
-		writeJSON(w, http.StatusUnprocessableEntity, useCaseError{Error: invalid.Message, Fields: invalid.Fields, Rows: invalid.Rows})
+		return Refusal{Status: http.StatusUnprocessableEntity, Message: invalid.Message, Fields: invalid.Fields, Rows: invalid.Rows}
 	case errors.As(err, &down):
-		s.log.ErrorContext(r.Context(), what, "error", err)
-		writeError(w, http.StatusServiceUnavailable, down.Message, nil)
+		return Refusal{Status: http.StatusServiceUnavailable, Message: down.Message}
 	case errors.As(err, &bad):
-		s.log.ErrorContext(r.Context(), what, "error", err)
-		writeError(w, http.StatusBadGateway, bad.Message, nil)
-	default:
-		s.log.ErrorContext(r.Context(), what, "error", err)
-		writeError(w, http.StatusInternalServerError, "could not "+what, nil)
+		return Refusal{Status: http.StatusBadGateway, Message: bad.Message}
 	}
+	return Refusal{Status: http.StatusInternalServerError}
+}
+
+// fail answers err. what says what was being done, for the log and for
+// the answer to an error no use case names (a 500).
+func (s *server) fail(w http.ResponseWriter, r *http.Request, what string, err error) {
+	ref := Explain(err)
+	switch {
+	case ref.Denied != nil:
+		s.log.WarnContext(r.Context(), "admin route refused: role missing", "admin", ref.Denied.Actor,
+			"action", ref.Denied.Action, "need_role", ref.Denied.Need, "path", r.URL.Path)
+	case ref.Status >= http.StatusInternalServerError:
+		s.log.ErrorContext(r.Context(), what, "error", err)
+	}
+	if ref.Message == "" {
+		ref.Message = "could not " + what
+	}
+	writeJSON(w, ref.Status, useCaseError{Error: ref.Message, Fields: ref.Fields, Rows: ref.Rows,
+		NeedRole: ref.NeedRole, RetriedAs: ref.RetriedAs})
 }
