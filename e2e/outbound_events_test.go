@@ -161,6 +161,13 @@ func TestAnEventStreamContinuesAsNewWithoutLosingItsPlace(t *testing.T) {
 	resp, _ := decide(e, p.ID, "approve", testenv.SecondAdminToken)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	e.WaitFinal(p.ID)
+	// Every delivery handed over before the release: a hand-over after the
+	// stream's last run ended would start a fresh run, continued from none.
+	require.Eventually(t, func() bool {
+		var unhanded int
+		err := e.Store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM event_deliveries WHERE handed_at IS NULL`).Scan(&unhanded)
+		return err == nil && unhanded == 0
+	}, time.Minute, 20*time.Millisecond)
 	r.Release()
 	want := []string{"payout.created", "payout.awaiting_approval", "payout.approved", "payout.submitted", "payout.paid"}
 	assert.Equal(t, want, r.AwaitPayout(p.ID, "payout.paid"))
@@ -178,7 +185,12 @@ func TestAnEventStreamContinuesAsNewWithoutLosingItsPlace(t *testing.T) {
 // continued as new).
 func firstContinuedRun(t *testing.T, e *testenv.Env, workflowID string) string {
 	t.Helper()
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	// The receiver may have everything before the run that delivered it
+	// has continued as new: wait for the chain's last run to end (Get
+	// follows continue-as-new).
+	require.NoError(t, e.Temporal.GetWorkflow(ctx, workflowID, "").Get(ctx, nil))
 	var first string
 	for runID := ""; ; {
 		iter := e.Temporal.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
