@@ -64,6 +64,8 @@ const pendingBudget = 30 * time.Second
 // finds nothing is the same call. A refusal is an error, retried by
 // Temporal with backoff, with what was delivered before it recorded.
 func (a *Events) DeliverPendingEvents(ctx context.Context, k store.StreamKey) (Delivered, error) {
+	stop := heartbeat(ctx, eventHeartbeatEvery)
+	defer stop()
 	start := time.Now()
 	var out Delivered
 	for time.Since(start) < pendingBudget {
@@ -76,9 +78,34 @@ func (a *Events) DeliverPendingEvents(ctx context.Context, k store.StreamKey) (D
 			return out, nil
 		}
 		out.Count++
-		activity.RecordHeartbeat(ctx, out.Count)
 	}
 	return out, nil
+}
+
+// eventHeartbeatEvery keeps a delivery call alive while a post waits for
+// a slow receiver; a worker that dies stops it, and its call is retried
+// elsewhere after the heartbeat timeout (workflows.EventStream), not
+// after the call's whole five minutes.
+const eventHeartbeatEvery = 5 * time.Second
+
+// heartbeat records a heartbeat every interval until stop is called.
+func heartbeat(ctx context.Context, every time.Duration) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 // DeliverNextEvent posts the stream's oldest pending event. A refusal or

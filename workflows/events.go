@@ -56,8 +56,11 @@ func EventStream(ctx workflow.Context, in EventStreamInput) error {
 	}
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		// DeliverPendingEvents stops starting posts after 30 s; a post
-		// may take EVENT_DELIVERY_TIMEOUT (at most 2 min) more.
-		StartToCloseTimeout: 5 * time.Minute, HeartbeatTimeout: 3 * time.Minute,
+		// may take EVENT_DELIVERY_TIMEOUT (at most 2 min) more. It
+		// heartbeats every 5 s meanwhile, so a call on a worker that
+		// died is retried within 20 s. (Timeouts are not part of what a
+		// replay compares: changing them needs no version.)
+		StartToCloseTimeout: 5 * time.Minute, HeartbeatTimeout: 20 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: orDefault(in.RetryInitial, 10*time.Second),
 			BackoffCoefficient: 2, MaximumInterval: orDefault(in.RetryMax, time.Hour)},
 	})
