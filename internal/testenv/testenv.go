@@ -150,6 +150,9 @@ type EventSettings struct {
 	DispatchEvery, RetryInitial, RetryMax, Timeout, Window time.Duration
 	// MaxPerRun makes stream workflows continue as new sooner.
 	MaxPerRun int
+	// Off leaves the events worker out of StartWorker: events wait in
+	// the outbox until a test starts one (StartEventsWorkerWith).
+	Off bool
 }
 
 // Env is one running product.
@@ -285,7 +288,9 @@ func (e *Env) StartWorker() {
 	payoutworker.RegisterReconciliation(e.Worker, e.Rec)
 	require.NoError(e.T, e.Worker.Start())
 	e.T.Cleanup(e.Worker.Stop)
-	e.StartEventsWorker()
+	if !e.opts.Events.Off {
+		e.StartEventsWorker()
+	}
 }
 
 // StartEventsWorker starts the outbound events' worker and dispatcher
