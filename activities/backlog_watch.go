@@ -34,16 +34,7 @@ func (w *BacklogWatch) Run(ctx context.Context) {
 	if every <= 0 {
 		every = DefaultBacklogEvery
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		w.Refresh(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	repeat(ctx, every, w.Refresh)
 }
 
 // Refresh reads the backlog once. A failed read leaves the gauges as they

@@ -48,16 +48,7 @@ func (w *BalanceWatch) Run(ctx context.Context) {
 	if every <= 0 {
 		every = time.Minute
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		w.Refresh(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	repeat(ctx, every, w.Refresh)
 }
 
 // Refresh reads the balance once, sets the gauges and alerts on the

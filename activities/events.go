@@ -90,22 +90,9 @@ const eventHeartbeatEvery = 5 * time.Second
 
 // heartbeat records a heartbeat every interval until stop is called.
 func heartbeat(ctx context.Context, every time.Duration) (stop func()) {
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				activity.RecordHeartbeat(ctx)
-			}
-		}
-	}()
-	return func() { close(done) }
+	beat, stop := context.WithCancel(ctx)
+	go repeat(beat, every, func(context.Context) { activity.RecordHeartbeat(ctx) })
+	return stop
 }
 
 // DeliverNextEvent posts the stream's oldest pending event. A refusal or
