@@ -216,27 +216,37 @@ func (s *Store) EventDeliveries(ctx context.Context, seq int64) ([]EventDelivery
 	if err != nil {
 		return nil, fmt.Errorf("store: deliveries of event %d: %w", seq, err)
 	}
+	attempts, err := s.eventAttempts(ctx, seq)
+	if err != nil {
+		return nil, err
+	}
 	for i := range out {
-		if out[i].Attempts, err = s.deliveryAttempts(ctx, out[i].ID); err != nil {
-			return nil, err
-		}
+		out[i].Attempts = attempts[out[i].ID]
 	}
 	return out, nil
 }
 
-func (s *Store) deliveryAttempts(ctx context.Context, deliveryID int64) ([]EventAttempt, error) {
-	rows, err := s.pool.Query(ctx, `SELECT at, duration_ms, status_code, coalesce(error, ''), outcome
-		FROM event_delivery_attempts WHERE delivery_id = $1 ORDER BY id`, deliveryID)
+// eventAttempts reads every attempt of the event's deliveries in one
+// query, by delivery, oldest first.
+func (s *Store) eventAttempts(ctx context.Context, seq int64) (map[int64][]EventAttempt, error) {
+	rows, err := s.pool.Query(ctx, `SELECT a.delivery_id, a.at, a.duration_ms, a.status_code, coalesce(a.error, ''), a.outcome
+		FROM event_delivery_attempts a JOIN event_deliveries d ON d.id = a.delivery_id
+		WHERE d.event_seq = $1 ORDER BY a.id`, seq)
 	if err != nil {
-		return nil, fmt.Errorf("store: attempts of delivery %d: %w", deliveryID, err)
+		return nil, fmt.Errorf("store: attempts of event %d: %w", seq, err)
 	}
-	out, err := collect(rows, func(row pgx.CollectableRow) (EventAttempt, error) {
-		var a EventAttempt
-		err := row.Scan(&a.At, &a.DurationMS, &a.StatusCode, &a.Error, &a.Outcome)
-		return a, err
+	out := map[int64][]EventAttempt{}
+	var (
+		id int64
+		a  EventAttempt
+	)
+	_, err = pgx.ForEachRow(rows, []any{&id, &a.At, &a.DurationMS, &a.StatusCode, &a.Error, &a.Outcome}, func() error {
+		out[id] = append(out[id], a)
+		a.StatusCode = nil // Scan reuses the pointer's target otherwise
+		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: attempts of delivery %d: %w", deliveryID, err)
+		return nil, fmt.Errorf("store: attempts of event %d: %w", seq, err)
 	}
 	return out, nil
 }
